@@ -1,0 +1,86 @@
+# crm-tools — one flat Makefile (see README "Contributing").
+# Overridable: CC CFLAGS CPPFLAGS LDFLAGS PREFIX DESTDIR BINDIR MANDIR SANITIZE.
+
+PREFIX  ?= /usr/local
+BINDIR  ?= $(PREFIX)/bin
+MANDIR  ?= $(PREFIX)/share/man
+DATADIR ?= $(PREFIX)/share
+CFLAGS  ?= -O2 -g
+VERSION := 0.1.0
+
+PKGS    := sqlite3 yaml-0.1 uchardet opencc libutf8proc
+override CPPFLAGS += -Ilib -DCRM_VERSION='"$(VERSION)"' -D_GNU_SOURCE
+override CFLAGS   += -std=c11 -Wall -Wextra -Werror $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+LDLIBS  := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lcsv -lm
+
+# Sanitized builds live in their own tree so switching never mixes objects.
+ifdef SANITIZE
+override CFLAGS  += -fsanitize=$(SANITIZE) -fno-sanitize-recover=all -fno-omit-frame-pointer
+override LDFLAGS += -fsanitize=$(SANITIZE)
+B := build/san
+else
+B := build/default
+endif
+
+TOOLS    := $(patsubst cmd/%.c,%,$(wildcard cmd/*.c))
+LIB_SRC  := $(wildcard lib/*.c)
+LIB_OBJ  := $(LIB_SRC:lib/%.c=$(B)/lib/%.o)
+BINS     := $(TOOLS:%=$(B)/bin/%)
+UNIT_SRC := $(wildcard tests/unit/test_*.c)
+UNITS    := $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
+MANS     := $(wildcard man/*.[157])
+
+.PHONY: all check unit cli lint-man install uninstall clean demo bench fuzz deps
+all: $(BINS)
+
+$(B)/lib/%.o: lib/%.c lib/*.h
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+
+$(B)/libcrm.a: $(LIB_OBJ)
+	rm -f $@ && $(AR) rcs $@ $^
+
+$(B)/bin/%: cmd/%.c $(B)/libcrm.a
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(B)/libcrm.a $(LDLIBS)
+
+$(B)/tests/%: tests/unit/%.c $(B)/libcrm.a
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(B)/libcrm.a $(LDLIBS) $(shell pkg-config --libs cmocka)
+
+# deps: install the Debian build and test dependencies when any is missing.
+deps:
+	@sh tests/deps.sh
+
+# check: every unit test (cmocka, TAP) and every CLI test (bats), through prove.
+check: deps $(BINS) $(UNITS)
+	@if command -v mandoc >/dev/null; then mandoc -T lint -W warning $(MANS) || exit 1; fi
+	CRM_BIN=$(CURDIR)/$(B)/bin CRM_UNIT=$(CURDIR)/$(B)/tests \
+	    prove --exec 'sh tests/run-one.sh' $(UNITS) tests/cli/*.bats
+
+demo: deps all
+	@CRM_BIN=$(CURDIR)/$(B)/bin sh tests/data/demo.sh
+
+bench: all
+	@CRM_BIN=$(CURDIR)/$(B)/bin sh tests/bench/run.sh
+
+install: all
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man7
+	for t in $(TOOLS); do \
+	  if [ $$t = crm ] && [ -e $(DESTDIR)$(BINDIR)/crm ] && ! grep -q crm-tools-dispatcher $(DESTDIR)$(BINDIR)/crm; then \
+	    echo "make: $(DESTDIR)$(BINDIR)/crm exists and is not ours; not overwriting it (call crm-* directly)" >&2; continue; fi; \
+	  install -m 0755 $(B)/bin/$$t $(DESTDIR)$(BINDIR)/$$t; done
+	for m in $(MANS); do s=$${m##*.}; install -m 0644 $$m $(DESTDIR)$(MANDIR)/man$$s/; done
+	install -d $(DESTDIR)$(DATADIR)/bash-completion/completions $(DESTDIR)$(DATADIR)/zsh/site-functions $(DESTDIR)$(DATADIR)/fish/vendor_completions.d
+	install -m 0644 completions/crm.bash $(DESTDIR)$(DATADIR)/bash-completion/completions/crm
+	for t in $(TOOLS); do [ $$t = crm ] || ln -sf crm $(DESTDIR)$(DATADIR)/bash-completion/completions/$$t; done
+	install -m 0644 completions/_crm $(DESTDIR)$(DATADIR)/zsh/site-functions/_crm
+	install -m 0644 completions/crm.fish $(DESTDIR)$(DATADIR)/fish/vendor_completions.d/crm.fish
+
+uninstall:
+	for t in $(TOOLS); do rm -f $(DESTDIR)$(BINDIR)/$$t $(DESTDIR)$(DATADIR)/bash-completion/completions/$$t; done
+	for m in $(MANS); do s=$${m##*.}; rm -f $(DESTDIR)$(MANDIR)/man$$s/$${m##*/}; done
+	rm -f $(DESTDIR)$(DATADIR)/zsh/site-functions/_crm $(DESTDIR)$(DATADIR)/fish/vendor_completions.d/crm.fish
+
+clean:
+	rm -rf build

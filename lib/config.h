@@ -1,0 +1,73 @@
+/*
+ * config — the YAML configuration (libyaml) as typed settings with defaults.
+ *
+ * Lookup: an explicit path (--config), else $CRM_CONFIG, else
+ * $XDG_CONFIG_HOME/crm/config.yaml (~/.config/crm/config.yaml). A missing
+ * default file is not an error (every key has a default); a missing explicit
+ * file is. An unknown key or a bad value is an error naming the file, line
+ * and key path, with the nearest valid key suggested:
+ *   crm-import: config.yaml:7: unknown key "phone_regon" (did you mean "phone_region"?)
+ * The accepted keys are a table in config.c: adding a key is one row there,
+ * one field here, and one entry in man/crm-config.5.
+ */
+#ifndef CRM_CONFIG_H
+#define CRM_CONFIG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "date.h"
+
+/* "1 unit of currency = micro / 1e6 units of the base currency". */
+struct crm_rate {
+	char currency[4];
+	int64_t micro;
+};
+
+/* One extra header synonym: a column called header maps to field for kind. */
+struct crm_synonym {
+	char *kind;    /* "customers", "orders", "interactions", "tickets" */
+	char *field;   /* field name, checked by mapping.c */
+	char *header;  /* the column header as it appears in exports */
+	long line;     /* line in the config file, for messages */
+};
+
+/* A named rule segment: name: "expression". */
+struct crm_named_rule {
+	char *name;
+	char *expr;
+	long line;
+};
+
+struct crm_config {
+	char *path;                      /* file read, or NULL (defaults only) */
+	char currency[4];                /* base currency, default "CNY" */
+	char phone_region[3];            /* default "CN" */
+	enum crm_date_order date_order;  /* for 05/03/2024; default DMY */
+	int roc_years;                   /* accept 民國 / ROC years; default 1 */
+	struct crm_rate *rates;          /* exchange_rates: {USD: 7.1, ...} */
+	size_t nrates;
+	struct crm_synonym *synonyms;    /* headers: {kind: {field: [h, ...]}} */
+	size_t nsynonyms;
+	struct crm_named_rule *segments; /* segments: {name: "expr"} */
+	size_t nsegments;
+	int busy_timeout_ms;             /* store.busy_timeout_ms, default 10000 */
+};
+
+/* Load the configuration. path may be NULL (lookup as above). On success
+ * returns 0 and *out (free with crm_config_free). On error prints the message
+ * and returns CRM_EX_CONFIG (78), or CRM_EX_NOINPUT... no: a missing explicit
+ * file is also CRM_EX_CONFIG. */
+int crm_config_load(const char *path, struct crm_config **out);
+/* Defaults only, never fails. */
+struct crm_config *crm_config_defaults(void);
+void crm_config_free(struct crm_config *c);
+
+/* Rate of currency in micro-units of the base currency, 1000000 for the base
+ * itself, or -1 when unknown. */
+int64_t crm_config_rate(const struct crm_config *c, const char *currency);
+
+/* Levenshtein distance, for "did you mean" suggestions across the toolkit. */
+size_t crm_edit_distance(const char *a, const char *b);
+
+#endif

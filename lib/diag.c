@@ -1,0 +1,251 @@
+/* diag — messages, exit codes, checked allocation and byte buffers (see diag.h). */
+#include "diag.h"
+
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *progname = "crm";
+
+void
+crm_diag_init(const char *argv0)
+{
+	const char *slash;
+
+	if (argv0 == NULL || *argv0 == '\0')
+		return;
+	slash = strrchr(argv0, '/');
+	progname = slash ? slash + 1 : argv0;
+}
+
+const char *
+crm_progname(void)
+{
+	return progname;
+}
+
+void
+crm_vwarn(const char *fmt, va_list ap)
+{
+	fprintf(stderr, "%s: ", progname);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+}
+
+static void
+vwarn_errno(int errnum, const char *fmt, va_list ap)
+{
+	fprintf(stderr, "%s: ", progname);
+	vfprintf(stderr, fmt, ap);
+	fprintf(stderr, ": %s\n", strerror(errnum));
+}
+
+void
+crm_warn(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	crm_vwarn(fmt, ap);
+	va_end(ap);
+}
+
+void
+crm_warn_errno(const char *fmt, ...)
+{
+	va_list ap;
+	int errnum = errno;
+
+	va_start(ap, fmt);
+	vwarn_errno(errnum, fmt, ap);
+	va_end(ap);
+}
+
+void
+crm_die(int status, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	crm_vwarn(fmt, ap);
+	va_end(ap);
+	exit(status);
+}
+
+void
+crm_die_errno(int status, const char *fmt, ...)
+{
+	va_list ap;
+	int errnum = errno;
+
+	va_start(ap, fmt);
+	vwarn_errno(errnum, fmt, ap);
+	va_end(ap);
+	exit(status);
+}
+
+void
+crm_status_merge(int *worst, int status)
+{
+	if (status > *worst)
+		*worst = status;
+}
+
+static noreturn void
+out_of_memory(size_t n)
+{
+	crm_die(CRM_EX_SOFTWARE, "out of memory (asked for %zu bytes)", n);
+}
+
+void *
+crm_xmalloc(size_t size)
+{
+	void *p = malloc(size ? size : 1);
+
+	if (p == NULL)
+		out_of_memory(size);
+	return p;
+}
+
+void *
+crm_xcalloc(size_t n, size_t size)
+{
+	void *p = calloc(n ? n : 1, size ? size : 1);
+
+	if (p == NULL)
+		out_of_memory(n * size);
+	return p;
+}
+
+void *
+crm_xreallocarray(void *p, size_t n, size_t size)
+{
+	void *q;
+
+	if (size != 0 && n > SIZE_MAX / size)
+		crm_die(CRM_EX_SOFTWARE, "size overflow (%zu x %zu)", n, size);
+	q = realloc(p, n * size ? n * size : 1);
+	if (q == NULL)
+		out_of_memory(n * size);
+	return q;
+}
+
+char *
+crm_xstrdup(const char *s)
+{
+	return crm_xstrndup(s, strlen(s));
+}
+
+char *
+crm_xstrndup(const char *s, size_t n)
+{
+	char *p;
+
+	if (n == SIZE_MAX)
+		out_of_memory(n);
+	p = crm_xmalloc(n + 1);
+	memcpy(p, s, n);
+	p[n] = '\0';
+	return p;
+}
+
+char *
+crm_xasprintf(const char *fmt, ...)
+{
+	crm_buf b = {0};
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		crm_die(CRM_EX_SOFTWARE, "cannot format message");
+	b.data = crm_xmalloc((size_t)n + 1);
+	va_start(ap, fmt);
+	vsnprintf(b.data, (size_t)n + 1, fmt, ap);
+	va_end(ap);
+	return b.data;
+}
+
+/* Make room for n more bytes plus a NUL, growing geometrically. */
+static void
+buf_reserve(crm_buf *b, size_t n)
+{
+	size_t need, cap;
+
+	if (n > SIZE_MAX - b->len - 1)
+		out_of_memory(n);
+	need = b->len + n + 1;
+	if (need <= b->cap)
+		return;
+	cap = b->cap ? b->cap : 64;
+	while (cap < need)
+		cap = cap > SIZE_MAX / 2 ? need : cap * 2;
+	b->data = crm_xreallocarray(b->data, cap, 1);
+	b->cap = cap;
+}
+
+void
+crm_buf_append(crm_buf *b, const void *bytes, size_t n)
+{
+	buf_reserve(b, n);
+	if (n)
+		memcpy(b->data + b->len, bytes, n);
+	b->len += n;
+	b->data[b->len] = '\0';
+}
+
+void
+crm_buf_puts(crm_buf *b, const char *s)
+{
+	crm_buf_append(b, s, strlen(s));
+}
+
+void
+crm_buf_putc(crm_buf *b, char c)
+{
+	crm_buf_append(b, &c, 1);
+}
+
+void
+crm_buf_printf(crm_buf *b, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		crm_die(CRM_EX_SOFTWARE, "cannot format text");
+	buf_reserve(b, (size_t)n);
+	va_start(ap, fmt);
+	vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
+	va_end(ap);
+	b->len += (size_t)n;
+}
+
+void
+crm_buf_reset(crm_buf *b)
+{
+	b->len = 0;
+	if (b->data)
+		b->data[0] = '\0';
+}
+
+const char *
+crm_buf_str(const crm_buf *b)
+{
+	return b->data ? b->data : "";
+}
+
+void
+crm_buf_free(crm_buf *b)
+{
+	free(b->data);
+	b->data = NULL;
+	b->len = b->cap = 0;
+}

@@ -1,0 +1,258 @@
+/* store — open/create, migrate, transactions and statement helpers (see store.h). */
+#include "store.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "diag.h"
+#include "schema.sql.h"
+
+struct crm_store {
+	sqlite3 *db;  /* the connection */
+	char *path;   /* file name as given, for messages */
+};
+
+#define NMIGRATIONS (int)(sizeof crm_migrations / sizeof crm_migrations[0])
+_Static_assert(sizeof crm_migrations / sizeof crm_migrations[0] == CRM_SCHEMA_VERSION,
+               "one migration per schema version");
+
+static int
+exit_code_for(int rc)
+{
+	switch (rc & 0xff) {
+	case SQLITE_BUSY:
+	case SQLITE_LOCKED:
+		return CRM_EX_TEMPFAIL;
+	case SQLITE_IOERR:
+	case SQLITE_FULL:
+	case SQLITE_CORRUPT:
+	case SQLITE_NOTADB:
+	case SQLITE_READONLY:
+	case SQLITE_CANTOPEN:
+	case SQLITE_PERM:
+		return CRM_EX_IOERR;
+	default:
+		return CRM_EX_SOFTWARE;
+	}
+}
+
+void
+crm_store_die(crm_store *s, int rc, const char *what)
+{
+	const char *msg = s->db ? sqlite3_errmsg(s->db) : sqlite3_errstr(rc);
+
+	if ((rc & 0xff) == SQLITE_BUSY || (rc & 0xff) == SQLITE_LOCKED)
+		crm_die(CRM_EX_TEMPFAIL, "store %s: %s: busy (another crm job holds it; "
+		        "waited past the busy timeout)", s->path, what);
+	if ((rc & 0xff) == SQLITE_NOTADB)
+		crm_die(CRM_EX_IOERR, "store %s: not a crm store (%s)", s->path, msg);
+	crm_die(exit_code_for(rc), "store %s: %s: %s", s->path, what, msg);
+}
+
+/* mkdir -p for the directory part of path, mode 0700 (the store is private). */
+static void
+make_parent_dirs(const char *path)
+{
+	char *dir = crm_xstrdup(path);
+	char *p;
+
+	for (p = dir + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(dir, 0700) != 0 && errno != EEXIST)
+			crm_die_errno(CRM_EX_CANTCREAT, "cannot create directory %s", dir);
+		*p = '/';
+	}
+	free(dir);
+}
+
+/* Create the file with mode 0600 before SQLite opens it, so it is never
+ * readable by others, whatever the umask. */
+static void
+create_private_file(const char *path)
+{
+	int fd;
+
+	make_parent_dirs(path);
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		if (errno == EEXIST)
+			return;
+		crm_die_errno(CRM_EX_CANTCREAT, "cannot create store %s", path);
+	}
+	close(fd);
+}
+
+static int
+user_version(crm_store *s)
+{
+	sqlite3_stmt *st = crm_store_prepare(s, "PRAGMA user_version");
+	int v = 0;
+
+	if (crm_store_step(s, st) == SQLITE_ROW)
+		v = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	return v;
+}
+
+static void
+migrate(crm_store *s)
+{
+	int v = user_version(s);
+	char pragma[64];
+
+	if (v > CRM_SCHEMA_VERSION)
+		crm_die(CRM_EX_SOFTWARE, "store %s: schema version %d is newer than this "
+		        "crm-tools understands (%d); upgrade crm-tools", s->path, v,
+		        CRM_SCHEMA_VERSION);
+	if (v == CRM_SCHEMA_VERSION)
+		return;
+	crm_store_begin(s);
+	v = user_version(s);  /* another process may have migrated meanwhile */
+	for (; v < NMIGRATIONS; v++) {
+		crm_store_exec(s, crm_migrations[v]);
+		/* PRAGMA takes no bound parameters; the text is built from an int. */
+		snprintf(pragma, sizeof pragma, "PRAGMA user_version = %d", v + 1);
+		crm_store_exec(s, pragma);
+	}
+	crm_store_commit(s);
+}
+
+crm_store *
+crm_store_open(const char *path, bool create, int busy_ms)
+{
+	crm_store *s = crm_xcalloc(1, sizeof *s);
+	struct stat sb;
+	int rc;
+
+	s->path = crm_xstrdup(path);
+	if (stat(path, &sb) != 0) {
+		if (errno != ENOENT)
+			crm_die_errno(CRM_EX_IOERR, "store %s", path);
+		if (!create)
+			crm_die(CRM_EX_NOINPUT, "no store at %s (import something first, "
+			        "or give --db)", path);
+		create_private_file(path);
+	}
+	rc = sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE, NULL);
+	if (rc != SQLITE_OK)
+		crm_store_die(s, rc, "cannot open");
+	sqlite3_extended_result_codes(s->db, 1);
+	sqlite3_busy_timeout(s->db, busy_ms);
+	/* journal_mode needs a lock when it changes anything; the busy timeout covers it. */
+	crm_store_exec(s, "PRAGMA journal_mode = WAL");
+	crm_store_exec(s, "PRAGMA foreign_keys = ON");
+	crm_store_exec(s, "PRAGMA synchronous = NORMAL");
+	migrate(s);
+	return s;
+}
+
+void
+crm_store_close(crm_store *s)
+{
+	if (s == NULL)
+		return;
+	if (sqlite3_close(s->db) != SQLITE_OK)
+		crm_warn("store %s: close: %s", s->path, sqlite3_errmsg(s->db));
+	free(s->path);
+	free(s);
+}
+
+sqlite3 *
+crm_store_db(crm_store *s)
+{
+	return s->db;
+}
+
+const char *
+crm_store_path(const crm_store *s)
+{
+	return s->path;
+}
+
+void
+crm_store_begin(crm_store *s)
+{
+	crm_store_exec(s, "BEGIN IMMEDIATE");
+}
+
+void
+crm_store_commit(crm_store *s)
+{
+	crm_store_exec(s, "COMMIT");
+}
+
+void
+crm_store_rollback(crm_store *s)
+{
+	if (!sqlite3_get_autocommit(s->db))
+		crm_store_exec(s, "ROLLBACK");
+}
+
+sqlite3_stmt *
+crm_store_prepare(crm_store *s, const char *sql)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = sqlite3_prepare_v3(s->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &st, NULL);
+
+	if (rc != SQLITE_OK)
+		crm_store_die(s, rc, "prepare");
+	return st;
+}
+
+void
+crm_store_exec(crm_store *s, const char *sql)
+{
+	char *err = NULL;
+	int rc = sqlite3_exec(s->db, sql, NULL, NULL, &err);
+
+	sqlite3_free(err);
+	if (rc != SQLITE_OK)
+		crm_store_die(s, rc, "write");
+}
+
+int
+crm_store_step(crm_store *s, sqlite3_stmt *st)
+{
+	int rc = sqlite3_step(st);
+
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		crm_store_die(s, rc, "query");
+	return rc;
+}
+
+void
+crm_store_bind_text(crm_store *s, sqlite3_stmt *st, int i, const char *v)
+{
+	int rc;
+
+	if (v == NULL || *v == '\0')
+		rc = sqlite3_bind_null(st, i);
+	else
+		rc = sqlite3_bind_text(st, i, v, -1, SQLITE_TRANSIENT);
+	if (rc != SQLITE_OK)
+		crm_store_die(s, rc, "bind");
+}
+
+void
+crm_store_bind_int(crm_store *s, sqlite3_stmt *st, int i, int64_t v)
+{
+	int rc = sqlite3_bind_int64(st, i, v);
+
+	if (rc != SQLITE_OK)
+		crm_store_die(s, rc, "bind");
+}
+
+void
+crm_store_bind_null(crm_store *s, sqlite3_stmt *st, int i)
+{
+	int rc = sqlite3_bind_null(st, i);
+
+	if (rc != SQLITE_OK)
+		crm_store_die(s, rc, "bind");
+}

@@ -1,0 +1,58 @@
+/*
+ * store — the one SQLite file that holds a business's customer history.
+ *
+ * Opening creates the file (mode 0600, parent directories 0700) when asked,
+ * turns on WAL, foreign keys and a busy timeout (overlapping cron jobs wait
+ * rather than fail), and migrates the schema forward (PRAGMA user_version).
+ * Every write a command makes is one transaction (crm_store_begin/commit):
+ * a run that fails or is killed leaves the store as it was.
+ *
+ * Failure policy: SQLite errors are fatal. crm_store_die() prints what failed
+ * and exits with the matching code (75 busy, 74 I/O or corrupt, 70 otherwise);
+ * an open transaction is rolled back by SQLite when the process ends, so
+ * dying never leaves a half-written store.
+ */
+#ifndef CRM_STORE_H
+#define CRM_STORE_H
+
+#include <sqlite3.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+/* The schema version this build writes; a store with a higher one is refused. */
+#define CRM_SCHEMA_VERSION 1
+
+typedef struct crm_store crm_store;
+
+/* Open the store at path. When create is false and the file does not exist,
+ * prints "no store at PATH" and exits 66. A file that is not an SQLite
+ * database, or has a newer schema, exits 74 / 70 with a message. busy_ms is
+ * the busy timeout. Never returns NULL. */
+crm_store *crm_store_open(const char *path, bool create, int busy_ms);
+void crm_store_close(crm_store *s);
+sqlite3 *crm_store_db(crm_store *s);
+const char *crm_store_path(const crm_store *s);
+
+/* BEGIN IMMEDIATE (takes the write lock now, waiting up to the busy timeout). */
+void crm_store_begin(crm_store *s);
+void crm_store_commit(crm_store *s);
+void crm_store_rollback(crm_store *s);
+
+/* Prepare a statement from a constant SQL text; fatal on error. */
+sqlite3_stmt *crm_store_prepare(crm_store *s, const char *sql);
+/* Run constant SQL with no result rows; fatal on error. */
+void crm_store_exec(crm_store *s, const char *sql);
+/* sqlite3_step that treats anything but SQLITE_ROW/SQLITE_DONE as fatal. */
+int crm_store_step(crm_store *s, sqlite3_stmt *st);
+
+/* Bind helpers (fatal on error); a NULL or "" text binds SQL NULL. */
+void crm_store_bind_text(crm_store *s, sqlite3_stmt *st, int i, const char *v);
+void crm_store_bind_int(crm_store *s, sqlite3_stmt *st, int i, int64_t v);
+void crm_store_bind_null(crm_store *s, sqlite3_stmt *st, int i);
+
+/* Print "prog: store PATH: what: sqlite message" and exit with the code that
+ * matches rc (SQLITE_BUSY/LOCKED 75, IOERR/FULL/CORRUPT/NOTADB/READONLY/CANTOPEN 74,
+ * otherwise 70). */
+_Noreturn void crm_store_die(crm_store *s, int rc, const char *what);
+
+#endif

@@ -1,0 +1,12 @@
+#!/bin/sh
+# Install the Debian packages crm-tools builds and tests with, when any is missing.
+pkgs="build-essential pkg-config libcsv-dev libsqlite3-dev libyaml-dev libuchardet-dev
+libopencc-dev libutf8proc-dev libcmocka-dev bats mandoc sqlite3 perl"
+missing=
+for p in $pkgs; do
+	dpkg -s "$p" >/dev/null 2>&1 || missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+echo "deps: installing$missing" >&2
+if [ "$(id -u)" -ne 0 ]; then SUDO=sudo; else SUDO=; fi
+$SUDO apt-get update -q >/dev/null && $SUDO apt-get install -y -q $missing >/dev/null
