@@ -126,7 +126,7 @@ crm_xreallocarray(void *p, size_t n, size_t size)
 
 	if (size != 0 && n > SIZE_MAX / size)
 		crm_die(CRM_EX_SOFTWARE, "size overflow (%zu x %zu)", n, size);
-	q = realloc(p, n * size ? n * size : 1);
+	q = realloc(p, n * size != 0 ? n * size : 1);
 	if (q == NULL)
 		out_of_memory(n * size);
 	return q;
