@@ -54,7 +54,7 @@ deps:
 
 # check: every unit test (cmocka, TAP) and every CLI test (bats), through prove.
 check: deps $(BINS) $(UNITS)
-	@if command -v mandoc >/dev/null; then mandoc -T lint -W warning $(MANS) || exit 1; fi
+	@if [ -n "$(MANS)" ]; then mandoc -T lint -W warning $(MANS) || exit 1; fi
 	CRM_BIN=$(CURDIR)/$(B)/bin CRM_UNIT=$(CURDIR)/$(B)/tests \
 	    prove --exec 'sh tests/run-one.sh' $(UNITS) tests/cli/*.bats
 
