@@ -55,19 +55,22 @@ struct crm_config {
 };
 
 /* Load the configuration. path may be NULL (lookup as above). On success
- * returns 0 and *out (free with crm_config_free). On error prints the message
- * and returns CRM_EX_CONFIG (78), or CRM_EX_NOINPUT... no: a missing explicit
- * file is also CRM_EX_CONFIG. */
+ * returns 0 and sets *out (free with crm_config_free). On error prints every
+ * problem found (one crm_warn line each), sets *out to NULL and returns
+ * CRM_EX_CONFIG (78): that covers a syntax error, an unknown key, a bad
+ * value, and an explicit path or $CRM_CONFIG naming a file that cannot be
+ * read. An empty file gives the defaults. */
 int crm_config_load(const char *path, struct crm_config **out);
 /* Defaults only, never fails. */
 struct crm_config *crm_config_defaults(void);
 void crm_config_free(struct crm_config *c);
 
-/* Rate of currency in micro-units of the base currency, 1000000 for the base
- * itself, or -1 when unknown. */
+/* Rate of currency (matched case-insensitively) in micro-units of the base
+ * currency, 1000000 for the base itself, or -1 when unknown. */
 int64_t crm_config_rate(const struct crm_config *c, const char *currency);
 
-/* Levenshtein distance, for "did you mean" suggestions across the toolkit. */
+/* Levenshtein distance between two byte strings, for "did you mean"
+ * suggestions across the toolkit. Memory O(min(strlen(a), strlen(b))). */
 size_t crm_edit_distance(const char *a, const char *b);
 
 #endif

@@ -12,6 +12,35 @@
  * bytes are the UTF-8 text. Unquoted fields are trimmed of spaces and tabs
  * (not of the delimiter).
  *
+ * Reader details (for the man pages):
+ *  - Blank lines (nothing but spaces, tabs, CR) between records are skipped
+ *    but counted, so line numbers stay those of the file.
+ *  - Only LF ends a record; a CR right before it (or before end of file) is
+ *    dropped, a CR elsewhere is data. CRLF inside a quoted field reads as LF
+ *    (the raw bytes keep the CR).
+ *  - Quotes are read leniently: a quote inside an unquoted field (5"2) is
+ *    data. A quoted field still open at end of input yields one last record
+ *    with error "unterminated quoted field" whose raw bytes run from its
+ *    first line to the end of the file.
+ *  - Delimiter detection counts ',' '\t' ';' outside double quotes on the
+ *    first non-blank line; the most frequent wins, ties go to ',' then '\t'
+ *    then ';', and a line with none means ','. TSV input is parsed like CSV
+ *    with tab as delimiter (Excel's quoting); backslash escapes are not
+ *    undone.
+ *  - Without --encoding the first 64 KiB decide (decode.h). A field that is
+ *    not valid in the encoding, or holds a NUL byte, makes that record an
+ *    error record (error, error_field); the following records are unharmed.
+ *  - Memory is bounded by the longest record (plus a 64 KiB buffer), not by
+ *    the file; note that an unterminated quote makes the rest of the file
+ *    one record.
+ *
+ * Writer details: a field is quoted when it holds ',' '"' CR or LF or starts
+ * or ends with a space or tab; a row of one empty field is written as ""
+ * (a blank line would be skipped by readers). A plain number (optional sign,
+ * digits, optional "." and digits) is never prefixed by --excel-safe, so
+ * "-12.5" and "+8613800138000" stay as they are. Every write is checked;
+ * the first failure is reported by crm_csv_writer_close().
+ *
  * The writer produces RFC 4180 CSV (quotes only where needed, "\n" line
  * ends) or TSV (tab, newline, carriage return and backslash written as \t \n
  * \r \\), with the optional --excel-safe rule: a cell starting with = + - @

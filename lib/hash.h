@@ -1,0 +1,32 @@
+/*
+ * hash — an in-memory map from byte strings to 64-bit integers.
+ *
+ * Open addressing with linear probing over FNV-1a hashes; keys are copied
+ * into the map. Used where a lookup per input row must not cost a query:
+ * external id -> customer rowid during import, occurrence counters for
+ * derived keys. Memory: about 24 bytes per slot plus the key bytes.
+ */
+#ifndef CRM_HASH_H
+#define CRM_HASH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct crm_hash crm_hash;
+
+crm_hash *crm_hash_new(void);
+void crm_hash_free(crm_hash *h);
+/* Value stored under key[0..len), or false when absent. */
+bool crm_hash_get(const crm_hash *h, const void *key, size_t len, int64_t *value);
+/* Store value under key (replacing any earlier value). */
+void crm_hash_put(crm_hash *h, const void *key, size_t len, int64_t value);
+/* Add delta to the value under key (absent counts as 0); returns the new value. */
+int64_t crm_hash_add(crm_hash *h, const void *key, size_t len, int64_t delta);
+size_t crm_hash_count(const crm_hash *h);
+
+/* FNV-1a 64-bit hash of bytes, for derived keys too. */
+uint64_t crm_fnv1a(const void *bytes, size_t len, uint64_t seed);
+#define CRM_FNV_SEED 0xcbf29ce484222325ULL
+
+#endif

@@ -1,0 +1,79 @@
+/*
+ * import — rows of an export into the store: normalise, resolve the
+ * customer, insert or update, and remember enough to undo the whole run.
+ *
+ * Identity (SPEC §4): a customer row whose external id (within --source) is
+ * stored updates that customer; one with an unknown external id is a new
+ * customer; only rows without an external id match on exact normalised
+ * e-mail, then phone. Orders, interactions and tickets find their customer by
+ * external id, else e-mail, else phone, following merged_into to the
+ * survivor. Rows are keyed so a second import of the same file changes
+ * nothing: orders by order number, else by a derived key (customer, date,
+ * amount, currency and the occurrence of that combination in the file);
+ * tickets by ticket number, else (customer, opened, category, summary,
+ * occurrence); interactions by (customer, time, channel, kind, summary,
+ * occurrence). An update writes only non-empty values and records the row's
+ * previous values in import_undo, so crm_import_undo() can restore them.
+ *
+ * The caller owns the transaction (crm_store_begin/commit): a run is atomic.
+ */
+#ifndef CRM_IMPORT_H
+#define CRM_IMPORT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "config.h"
+#include "csvio.h"
+#include "mapping.h"
+#include "store.h"
+
+struct crm_import_options {
+	const char *source;              /* namespace of external ids ("" default) */
+	bool create_missing;             /* unknown customers of orders etc. are created */
+	const struct crm_config *cfg;    /* currency, rates, phone region, date order */
+	const char *now;                 /* "YYYY-MM-DD HH:MM:SS" for created/updated */
+};
+
+struct crm_import_counts {
+	long long read;              /* data rows read */
+	long long added;             /* rows inserted */
+	long long updated;           /* rows changed */
+	long long unchanged;         /* rows already stored as they are */
+	long long rejected;          /* rows refused (see the reject file) */
+	long long customers_created; /* by --create-missing */
+};
+
+typedef struct crm_importer crm_importer;
+
+/* Start the run for one file; logs it in the imports table. m is borrowed
+ * and must outlive the importer. */
+crm_importer *crm_import_start(crm_store *s, const struct crm_import_options *o,
+                               const struct crm_mapping *m, const char *file);
+/* Import one data row. Returns NULL when it was stored (or already was), or
+ * the reason it was refused (owned by the importer, valid until the next
+ * call), e.g. 'column "下单时间": cannot read "2024-13-40" as a date'. */
+const char *crm_import_row(crm_importer *imp, const char *const *fields, size_t n);
+/* Count a row refused before it reached the importer (unreadable record). */
+void crm_import_count_reject(crm_importer *imp);
+/* Finish: derived updates (leads that bought become customers), counts and
+ * the file's sha256 into the log. Returns the import id. */
+int64_t crm_import_finish(crm_importer *imp, const char *sha256_hex,
+                          struct crm_import_counts *counts);
+/* Customers this run touched (rowids, sorted, unique); owned by imp. */
+const int64_t *crm_import_customers(crm_importer *imp, size_t *n);
+void crm_import_free(crm_importer *imp);
+
+/* Revert import id (inside the caller's transaction): delete what it added,
+ * restore what it changed. Returns 0, or CRM_EX_DATAERR after a message when
+ * the import is unknown, already undone, or later imports depend on it. */
+int crm_import_undo(crm_store *s, int64_t id, const char *now);
+
+/* Write the import log as a CSV/TSV table. */
+void crm_import_list(crm_store *s, crm_csv_writer *w);
+
+/* Write a customer stream (customer_id, external_id, name, company, email,
+ * phone, city, region, owner, status) for the given rowids. */
+void crm_customers_emit(crm_store *s, const int64_t *ids, size_t n, crm_csv_writer *w);
+
+#endif
