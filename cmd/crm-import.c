@@ -251,6 +251,7 @@ import_file(const struct options *o, const struct crm_import_options *io, crm_st
 	const int64_t *ids;
 	int rc, status = 0;
 	long long nrecords = 0;
+	crm_buf reason = {0};
 
 	if ((r = crm_csv_open(file, &o->csv, &rc)) == NULL)
 		exit(rc);  /* nothing committed yet: the whole run is undone */
@@ -287,7 +288,11 @@ import_file(const struct options *o, const struct crm_import_options *io, crm_st
 			continue;  /* Excel's trailing ",,,," rows carry nothing */
 		if (rec->error) {
 			crm_import_count_reject(imp);
-			why = rec->error;
+			crm_buf_reset(&reason);
+			if (rec->error_field >= 0 && (size_t)rec->error_field < m->ncols)
+				crm_buf_printf(&reason, "column \"%s\": ", m->headers[rec->error_field]);
+			crm_buf_puts(&reason, rec->error);
+			why = crm_buf_str(&reason);
 		} else {
 			why = crm_import_row(imp, (const char *const *)rec->fields, rec->nfields);
 		}
@@ -315,6 +320,7 @@ import_file(const struct options *o, const struct crm_import_options *io, crm_st
 	crm_import_free(imp);
 	crm_mapping_free(m);
 	crm_csv_close(r);
+	crm_buf_free(&reason);
 	return status;
 }
 

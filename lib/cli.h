@@ -42,17 +42,17 @@ enum crm_cli_opt {
 #define CRM_CLI_COMMON_SHORT "qth"
 
 /* Usage lines for the common options, for each tool's --help. */
-#define CRM_CLI_COMMON_HELP                                                        \
-	"      --db PATH        store file (default $CRM_DB, else\n"                  \
-	"                       $XDG_DATA_HOME/crm/crm.db)\n"                           \
-	"      --config PATH    configuration file (default $CRM_CONFIG, else\n"      \
-	"                       $XDG_CONFIG_HOME/crm/config.yaml)\n"                    \
-	"      --as-of DATE     take DATE (YYYY-MM-DD) as today (default $CRM_TODAY)\n" \
-	"  -q, --quiet          no summary on stderr\n"                                 \
-	"  -t, --tsv            write TSV instead of CSV\n"                             \
-	"      --excel-safe     neutralise cells starting with = + - @\n"              \
-	"  -h, --help           show this help and exit\n"                              \
-	"      --version        show the version and exit\n"
+#define CRM_CLI_COMMON_HELP                                                          \
+	"      --db PATH          store file (default $CRM_DB, else\n"                  \
+	"                         $XDG_DATA_HOME/crm/crm.db)\n"                           \
+	"      --config PATH      configuration file (default $CRM_CONFIG, else\n"      \
+	"                         $XDG_CONFIG_HOME/crm/config.yaml)\n"                    \
+	"      --as-of DATE       take DATE (YYYY-MM-DD) as today (default $CRM_TODAY)\n" \
+	"  -q, --quiet            no summary on stderr\n"                                 \
+	"  -t, --tsv              write TSV instead of CSV\n"                             \
+	"      --excel-safe       neutralise cells starting with = + - @\n"              \
+	"  -h, --help             show this help and exit\n"                              \
+	"      --version          show the version and exit\n"
 
 /* The shared settings, filled by crm_cli_common(). */
 struct crm_common {

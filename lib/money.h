@@ -8,8 +8,15 @@
  * when both '.' and ',' occur the last one is the decimal mark; a lone ','
  * followed by exactly three digits (and repeated in groups of three) is a
  * thousands separator, otherwise a decimal mark; several '.' are thousands
- * separators. More decimals than the currency has are an error (no silent
- * rounding).
+ * separators. Thousands groups must be exactly three digits (first group
+ * 1..3) and use one separator kind. More decimals than the currency has are an
+ * error (no silent rounding), except surplus zeros ("1234.00" yen) unless
+ * there are exactly three decimals ("12.000" may be twelve thousand).
+ * A sign, "(...)" or a trailing "-" makes it negative, once only. Markers:
+ * ¥ ￥ 元 块 RMB CNY 人民币 CN¥ -> CNY; NT$ NTD TWD 新台幣 新臺幣 -> TWD;
+ * HK$ HKD 港币 港幣 港元 -> HKD; US$ USD 美元 美金 -> USD; € EUR; £ GBP;
+ * JP¥ JPY 円 日元 日圓 -> JPY; bare "$" names no currency. A marker may
+ * come before or after the number; two must agree.
  */
 #ifndef CRM_MONEY_H
 #define CRM_MONEY_H

@@ -6,7 +6,15 @@
  * ("ext. 12", "x12", "#12", "转12", "分機12"). Numbers without a country code
  * take the default region's (CN +86, TW +886, HK +852, MO +853, SG +65,
  * US/CA +1, GB +44, JP +81, MY +60 ...); the national trunk prefix "0" is
- * dropped where that region uses one.
+ * dropped where that region uses one (RU/KZ: "8"). "+", "00" and the
+ * region's own international prefixes (US/CA "011", JP "010", TW "002" ...)
+ * introduce a country code; so does the region's code typed without "+"
+ * when the number is otherwise too long ("8613800138000" in CN). A "(0)"
+ * after a country code whose region has trunk "0" is dropped. Lengths are
+ * checked loosely where known (CN, TW, HK, MO, SG, NANP, GB, JP, KR, MY,
+ * AU, RU, IN, FR), else 8..15 digits with the country code. Extensions are
+ * 1..6 digits after "ext", "ext.", "x", "#", ",", "转", "轉", "分机" or
+ * "分機"; a longer run is not an extension (it is INVALID).
  */
 #ifndef CRM_PHONE_H
 #define CRM_PHONE_H

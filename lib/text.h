@@ -24,7 +24,9 @@ char *crm_text_clean(const char *s);
 char *crm_text_fold_width(const char *s);
 
 /* Case-folded NFKC with all white space and punctuation removed: a key for
- * comparing names loosely ("Chen  Xiao-Ming" and "chen xiaoming" agree). */
+ * comparing names loosely ("Chen  Xiao-Ming" and "chen xiaoming" agree).
+ * Symbols (S*) and control/format characters (Cc, Cf) are removed too;
+ * letters, marks and digits are kept ("José" and "Jose" differ). */
 char *crm_text_key(const char *s);
 
 /* Normalise an e-mail address: width-fold, trim, strip "mailto:" and a

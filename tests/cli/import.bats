@@ -1,0 +1,307 @@
+#!/usr/bin/env bats
+# crm-import: encodings, mapping, normalisation, rejects, idempotence, undo, exit codes.
+# Every case states command, stdout, stderr and exit status.
+
+setup() {
+	load helpers
+	cd "$BATS_TEST_TMPDIR"
+	cp "$DATA"/*.csv .
+}
+
+q() { sqlite3 -batch -noheader "$CRM_DB" "$@"; }
+
+# A content dump of the data tables (the import log changes by design).
+dump() {
+	sqlite3 -batch "$CRM_DB" "SELECT * FROM customers ORDER BY id;
+		SELECT * FROM orders ORDER BY id; SELECT * FROM interactions ORDER BY id;
+		SELECT * FROM tickets ORDER BY id;"
+}
+
+@test "UTF-8 customer list with Chinese headers: mapped, normalised, stored" {
+	run -0 --separate-stderr crm-import customers_zh.csv
+	[ "$output" = "" ]
+	[ "$stderr" = "customers_zh.csv: 4 rows — 4 new, 0 updated, 0 unchanged, 0 rejected" ]
+	[ "$(q "SELECT phone FROM customers WHERE external_id='C001'")" = "+8613800138000" ]
+	[ "$(q "SELECT phone FROM customers WHERE external_id='C003'")" = "+8613712345678" ]
+	[ "$(q "SELECT email FROM customers WHERE external_id='C001'")" = "xm.chen@example.com" ]
+	[ "$(q "SELECT birthday FROM customers WHERE external_id='C004'")" = "1988-12-31" ]
+	[ "$(q "SELECT birthday FROM customers WHERE external_id='C002'")" = "1990-07-01" ]
+	[ "$(q "SELECT region || '/' || owner FROM customers WHERE external_id='C001'")" = "华东/王芳" ]
+	# the unmapped column is kept, not dropped
+	[ "$(q "SELECT json_extract(extra, '\$.会员等级') FROM customers WHERE external_id='C001'")" = "金卡" ]
+	[ "$(q "SELECT status FROM customers WHERE external_id='C001'")" = "lead" ]
+	[ "$(stat -c %a "$CRM_DB")" = "600" ]
+}
+
+@test "GBK export (Excel on a Simplified Chinese Windows) is detected and converted" {
+	iconv -f UTF-8 -t GBK customers_zh.csv > gbk.csv
+	run -0 --separate-stderr crm-import gbk.csv
+	[ "$(q "SELECT name FROM customers ORDER BY id" | paste -sd' ')" = "陈小明 李娜 王建国 Zhang Wei" ]
+	[ "$(q "SELECT company FROM customers WHERE external_id='C003'")" = "广州建国餐饮管理有限公司" ]
+}
+
+@test "Big5 export (Traditional Chinese) is detected and converted" {
+	printf 'phone_region: TW\n' > tw.yaml
+	iconv -f UTF-8 -t BIG5 customers_tw.csv > big5.csv
+	run -0 --separate-stderr crm-import --config tw.yaml big5.csv
+	[ "$stderr" = "big5.csv: 3 rows — 3 new, 0 updated, 0 unchanged, 0 rejected" ]
+	[ "$(q "SELECT name FROM customers ORDER BY id" | paste -sd' ')" = "張美玲 陳志明 林淑芬" ]
+	[ "$(q "SELECT phone FROM customers WHERE external_id='T001'")" = "+886912345678" ]
+	[ "$(q "SELECT phone FROM customers WHERE external_id='T003'")" = "+886223456789" ]
+	[ "$(q "SELECT owner FROM customers WHERE external_id='T002'")" = "王五" ]
+}
+
+@test "UTF-16LE TSV with BOM (Excel 'Unicode text') imports" {
+	{ printf '\xff\xfe'; tr ',' '\t' < customers_zh.csv | sed 's/"//g' | iconv -f UTF-8 -t UTF-16LE; } > unicode.txt
+	run -0 --separate-stderr crm-import unicode.txt
+	[ "$(q "SELECT count(*) FROM customers")" = "4" ]
+	[ "$(q "SELECT name FROM customers WHERE external_id='C002'")" = "李娜" ]
+}
+
+@test "UTF-8 with BOM and CRLF line ends imports, BOM not part of the first header" {
+	{ printf '\xef\xbb\xbf'; sed 's/$/\r/' customers_zh.csv; } > bom.csv
+	run -0 --separate-stderr crm-import bom.csv
+	[ "$(q "SELECT external_id FROM customers ORDER BY id" | paste -sd' ')" = "C001 C002 C003 C004" ]
+	[ "$(q "SELECT json_extract(extra, '\$.会员等级') FROM customers WHERE external_id='C004'")" = "金卡" ]
+}
+
+@test "bad rows go to the reject file raw, with line and reason; good rows load; exit 65" {
+	crm-import -q customers_zh.csv
+	run -65 --separate-stderr crm-import orders_zh.csv
+	[[ "$stderr" == *'orders_zh.csv:6: column "下单时间": cannot read "2026-13-40" as a date'* ]]
+	[[ "$stderr" == *'orders_zh.csv: 9 rows — 5 new, 0 updated, 0 unchanged, 4 rejected → orders_zh.rejects.csv' ]]
+	[ "$(q "SELECT count(*) FROM orders")" = "5" ]
+	[ "$(stat -c %a orders_zh.rejects.csv)" = "600" ]
+	# header plus four rejected records, each the original bytes then _line,_reason
+	[ "$(wc -l < orders_zh.rejects.csv)" = "5" ]
+	[ "$(head -1 orders_zh.rejects.csv)" = "订单号,客户编号,下单时间,实付金额,商品,订单状态,_line,_reason" ]
+	grep -qxF 'SO-1005,C003,2026-13-40,100,花茶,已付款,6,"column ""下单时间"": cannot read ""2026-13-40"" as a date"' orders_zh.rejects.csv
+	grep -qF 'SO-1006,C999,2026-05-01,100,花茶,已付款,7,"unknown customer ""C999""' orders_zh.rejects.csv
+	grep -qxF 'SO-1007,C004,2026-06-01,abc,花茶,已付款,8,"column ""实付金额"": cannot read ""abc"" as an amount"' orders_zh.rejects.csv
+	grep -qxF 'SO-1008,C004,2026-06-02,200,9,"row has 4 fields; the header has 6"' orders_zh.rejects.csv
+}
+
+@test "amounts, refunds and statuses are stored exactly in minor units" {
+	crm-import -q customers_zh.csv
+	run -65 --separate-stderr crm-import orders_zh.csv
+	[ "$(q "SELECT amount || ' ' || currency || ' ' || status FROM orders WHERE order_no='SO-1001'")" = "123450 CNY paid" ]
+	[ "$(q "SELECT amount FROM orders WHERE order_no='SO-1002'")" = "88000" ]
+	[ "$(q "SELECT amount || ' ' || status FROM orders WHERE order_no='SO-1004'")" = "9990 refunded" ]
+	[ "$(q "SELECT status FROM orders WHERE order_no='SO-1009'")" = "cancelled" ]
+	[ "$(q "SELECT ordered_at FROM orders WHERE order_no='SO-1003'")" = "2026-04-02" ]
+	# customers with a paid order became customers; the others stay leads
+	[ "$(q "SELECT external_id || '=' || status FROM customers ORDER BY id" | paste -sd' ')" = "C001=customer C002=customer C003=lead C004=lead" ]
+}
+
+@test "a corrected reject file imports as it is" {
+	crm-import -q customers_zh.csv
+	run -65 crm-import -q orders_zh.csv
+	sed -i 's/2026-13-40/2026-12-04/; s/,abc,/,12.5,/' orders_zh.rejects.csv
+	run -65 --separate-stderr crm-import orders_zh.rejects.csv
+	[[ "$stderr" == *"4 rows — 2 new, 0 updated, 0 unchanged, 2 rejected"* ]]
+	[ "$(q "SELECT amount FROM orders WHERE order_no='SO-1007'")" = "1250" ]
+	[ "$(q "SELECT json_extract(extra, '\$._line') FROM orders WHERE order_no='SO-1007'")" = "" ]
+}
+
+@test "importing the same files twice changes nothing the second time" {
+	crm-import -q customers_zh.csv
+	run -65 crm-import -q orders_zh.csv
+	crm-import -q interactions.csv || true
+	crm-import -q tickets.csv || true
+	before=$(dump)
+	run -0 --separate-stderr crm-import customers_zh.csv
+	[ "$stderr" = "customers_zh.csv: 4 rows — 0 new, 0 updated, 4 unchanged, 0 rejected" ]
+	run -65 --separate-stderr crm-import orders_zh.csv
+	[[ "$stderr" == *"9 rows — 0 new, 0 updated, 5 unchanged, 4 rejected"* ]]
+	run -65 crm-import -q interactions.csv tickets.csv
+	[ "$(dump)" = "$before" ]
+}
+
+@test "order logs without order numbers import idempotently (CDNOW)" {
+	printf 'currency: USD\n' > usd.yaml
+	run -0 --separate-stderr crm-import --config usd.yaml --create-missing "$SHARED/cdnow/cdnow_sample_transactions.csv"
+	[[ "$stderr" == *"6,919 rows — 6,919 new, 0 updated, 0 unchanged, 0 rejected, 2,357 customers created" ]]
+	[ "$(q "SELECT count(*), sum(amount), count(DISTINCT customer_id) FROM orders")" = "6919|24409194|2357" ]
+	# zero-value purchases are valid orders
+	[ "$(q "SELECT count(*) FROM orders WHERE amount = 0")" = "8" ]
+	run -0 --separate-stderr crm-import --config usd.yaml --create-missing "$SHARED/cdnow/cdnow_sample_transactions.csv"
+	[[ "$stderr" == *"6,919 rows — 0 new, 0 updated, 6,919 unchanged, 0 rejected" ]]
+	[ "$(q "SELECT count(*) FROM orders")" = "6919" ]
+}
+
+@test "an updated customer list updates rows by external id and --undo restores them" {
+	crm-import -q customers_zh.csv
+	before=$(dump)
+	sed -i 's/138 0013 8000/138 0013 9999/; s/lina@example.cn/li.na@example.cn/' customers_zh.csv
+	run -0 --separate-stderr crm-import customers_zh.csv
+	[ "$stderr" = "customers_zh.csv: 4 rows — 0 new, 2 updated, 2 unchanged, 0 rejected" ]
+	[ "$(q "SELECT phone FROM customers WHERE external_id='C001'")" = "+8613800139999" ]
+	[ "$(q "SELECT count(*) FROM customers")" = "4" ]
+	id=$(q "SELECT max(id) FROM imports")
+	run -0 --separate-stderr crm-import --undo "$id"
+	[ "$stderr" = "import $id undone" ]
+	[ "$(dump)" = "$before" ]
+	run -65 --separate-stderr crm-import --undo "$id"
+	[[ "$stderr" == *"import $id was already undone"* ]]
+}
+
+@test "--undo of an order import removes its rows and leaves the store as before" {
+	crm-import -q customers_zh.csv
+	before=$(dump)
+	run -65 crm-import -q orders_zh.csv
+	id=$(q "SELECT max(id) FROM imports")
+	run -0 crm-import -q --undo "$id"
+	[ "$(dump)" = "$before" ]
+	run -65 --separate-stderr crm-import --undo 999
+	[[ "$stderr" == *"no import 999"* ]]
+}
+
+@test "rows without an external id match on e-mail, then phone" {
+	crm-import -q customers_zh.csv
+	printf 'name,email,phone,city\n陈小明,xm.chen@example.com,,苏州\nWang,,+86 137 1234 5678,深圳\nNew Person,new@example.com,,\n' > noid.csv
+	run -0 --separate-stderr crm-import noid.csv
+	[ "$stderr" = "noid.csv: 3 rows — 1 new, 2 updated, 0 unchanged, 0 rejected" ]
+	[ "$(q "SELECT city FROM customers WHERE external_id='C001'")" = "苏州" ]
+	[ "$(q "SELECT city FROM customers WHERE external_id='C003'")" = "深圳" ]
+	[ "$(q "SELECT count(*) FROM customers")" = "5" ]
+}
+
+@test "a new external id is a new customer even when its e-mail is known" {
+	crm-import -q customers_zh.csv
+	printf 'customer_id,name,email\nX9,Chen,xm.chen@example.com\n' > dup.csv
+	run -0 crm-import -q dup.csv
+	[ "$(q "SELECT count(*) FROM customers WHERE email='xm.chen@example.com'")" = "2" ]
+}
+
+@test "interactions and tickets find their customers; bad values are rejected" {
+	crm-import -q customers_zh.csv
+	run -65 --separate-stderr crm-import interactions.csv
+	[[ "$stderr" == *'interactions.csv:5: column "满意度": "9" is not a whole number from 1 to 5'* ]]
+	[ "$(q "SELECT channel || ' ' || kind || ' ' || coalesce(csat, '') FROM interactions ORDER BY id" | paste -sd'|')" = "phone call 5|wechat message |visit meeting 2" ]
+	run -65 --separate-stderr crm-import tickets.csv
+	[[ "$stderr" == *'tickets.csv:4: column "解决时间": resolved 2026-03-06 before it was opened 2026-03-07'* ]]
+	[ "$(q "SELECT ticket_no || ' ' || severity || ' ' || status FROM tickets ORDER BY id" | paste -sd'|')" = "TK-1 high resolved|TK-2 urgent open" ]
+}
+
+@test "--dry-run checks and reports but writes nothing" {
+	run -0 --separate-stderr crm-import --dry-run customers_zh.csv
+	[ "$stderr" = "customers_zh.csv: 4 rows — 4 new, 0 updated, 0 unchanged, 0 rejected (dry run: nothing written)" ]
+	[ "$(q "SELECT count(*) FROM customers")" = "0" ]
+	[ "$(q "SELECT count(*) FROM imports")" = "0" ]
+}
+
+@test "--map shows the mapping and imports nothing" {
+	run -0 --separate-stderr crm-import --map orders_zh.csv
+	[ "${lines[0]}" = "kind,column,header,field" ]
+	[ "${lines[1]}" = "orders,1,订单号,order_no" ]
+	[ "${lines[3]}" = "orders,3,下单时间,ordered_at" ]
+	[ "${lines[4]}" = "orders,4,实付金额,amount" ]
+	[ "$(q "SELECT count(*) FROM orders")" = "0" ]
+}
+
+@test "--kind overrides detection; a header without the needed columns is an error" {
+	printf 'foo,bar\n1,2\n' > odd.csv
+	run -65 --separate-stderr crm-import odd.csv
+	[[ "$stderr" == *"odd.csv: cannot tell what the file holds from its header; give --kind"* ]]
+	run -65 --separate-stderr crm-import --kind orders customers_zh.csv
+	[[ "$stderr" == *"customers_zh.csv: the header has no column crm-import needs for orders"* ]]
+}
+
+@test "--emit writes the imported customers as a customer stream" {
+	run -0 --separate-stderr crm-import --emit customers_zh.csv
+	[ "${lines[0]}" = "customer_id,external_id,name,company,email,phone,city,region,owner,status" ]
+	[ "${lines[1]}" = "1,C001,陈小明,上海明达贸易有限公司,xm.chen@example.com,+8613800138000,上海,华东,王芳,lead" ]
+	[ "${#lines[@]}" = "5" ]
+}
+
+@test "--list shows the import log" {
+	crm-import -q customers_zh.csv
+	run -0 --separate-stderr crm-import --list
+	[ "${lines[0]}" = "import_id,started_at,kind,file,source,sha256,rows,new,updated,unchanged,rejected,customers_created,undone_at" ]
+	[[ "${lines[1]}" == "1,2026-11-23 00:00:00,customers,customers_zh.csv,,"*",4,4,0,0,0,0," ]]
+}
+
+@test "standard input: - reads the stream" {
+	run -0 --separate-stderr crm-import - < customers_zh.csv
+	[ "$stderr" = "<stdin>: 4 rows — 4 new, 0 updated, 0 unchanged, 0 rejected" ]
+}
+
+@test "unterminated quote and invalid UTF-8 are rejected with their line" {
+	crm-import -q customers_zh.csv
+	printf 'customer_id,name\nC001,陈小明\nC002,王\xff\xfe建国\nC003,"never closed\nC004,李娜\n' > broken.csv
+	run -65 --separate-stderr crm-import broken.csv
+	[[ "$stderr" == *'broken.csv:3: column "name": invalid UTF-8'* ]]
+	[[ "$stderr" == *"broken.csv:4: column \"name\": unterminated quoted field"* ]]
+	[ "$(q "SELECT name FROM customers WHERE external_id='C001'")" = "陈小明" ]
+	# the bad record is written byte for byte as read
+	grep -qaF "$(printf 'C002,王\xff\xfe建国,3,')" broken.rejects.csv
+}
+
+@test "missing input file: exit 66 and the store is untouched" {
+	crm-import -q customers_zh.csv
+	before=$(dump)
+	run -66 --separate-stderr crm-import orders_zh.csv no-such.csv
+	[[ "$stderr" == *"no-such.csv: No such file or directory"* ]]
+	[ "$(dump)" = "$before" ]
+	[ "$(q "SELECT count(*) FROM imports")" = "1" ]
+}
+
+@test "usage errors exit 64; --help and --version exit 0" {
+	run -64 --separate-stderr crm-import
+	[[ "$stderr" == *"no input file"* ]]
+	run -64 --separate-stderr crm-import --bogus x.csv
+	[[ "$stderr" == *"unknown option '--bogus'"* ]]
+	run -64 --separate-stderr crm-import --kind nonsense x.csv
+	[[ "$stderr" == *"--kind"* ]]
+	run -0 --separate-stderr crm-import --help
+	[[ "${lines[0]}" == "usage: crm-import"* ]]
+	[ -z "$stderr" ]
+	run -0 crm-import --version
+	[[ "$output" == "crm-import (crm-tools) "* ]]
+	run -64 --separate-stderr crm-import --as-of 2026-02-30 customers_zh.csv
+	[[ "$stderr" == *'cannot read "2026-02-30" as a date'* ]]
+}
+
+@test "--list on a missing store exits 66; a file that is no database exits 74" {
+	run -66 --separate-stderr crm-import --list
+	[[ "$stderr" == *"no store at $CRM_DB"* ]]
+	printf 'not a database, just text\n%.0s' {1..200} > "$CRM_DB"
+	run -74 --separate-stderr crm-import customers_zh.csv
+	[[ "$stderr" == *"not a crm store"* ]]
+}
+
+@test "a bad configuration exits 78 naming file, line and key" {
+	printf 'currency: CNY\nphone_regon: TW\n' > bad.yaml
+	run -78 --separate-stderr crm-import --config bad.yaml customers_zh.csv
+	[[ "$stderr" == *'bad.yaml:2: unknown key "phone_regon" (did you mean "phone_region"?)'* ]]
+	printf 'headers:\n  customers:\n    nmae: [客户全名]\n' > bad2.yaml
+	run -78 --separate-stderr crm-import --config bad2.yaml customers_zh.csv
+	[[ "$stderr" == *"bad2.yaml:3: headers.customers.nmae: unknown field"* ]]
+}
+
+@test "config header synonyms map a local column name" {
+	printf 'headers:\n  customers:\n    name: [客户全名]\n' > syn.yaml
+	printf '客户全名,手机\n赵六,13700001111\n' > local.csv
+	run -0 crm-import -q --config syn.yaml local.csv
+	[ "$(q "SELECT name || ' ' || phone FROM customers")" = "赵六 +8613700001111" ]
+}
+
+@test "a store locked by another job: wait, then exit 75 with a clear message" {
+	crm-import -q customers_zh.csv
+	printf 'store:\n  busy_timeout_ms: 300\n' > short.yaml
+	# hold the write lock for two seconds from a second connection
+	{ echo "BEGIN IMMEDIATE; INSERT INTO imports(kind,file,sha256,started_at) VALUES ('x','y','z','w');"; sleep 2; echo "ROLLBACK;"; } | sqlite3 "$CRM_DB" &
+	sleep 0.5
+	run -75 --separate-stderr crm-import --config short.yaml orders_zh.csv
+	[[ "$stderr" == *"busy"* ]]
+	wait
+	[ "$(q "SELECT count(*) FROM orders")" = "0" ]
+}
+
+@test "an unwritable reject file exits 73 and nothing is stored" {
+	crm-import -q customers_zh.csv
+	before=$(dump)
+	run -73 --separate-stderr crm-import --rejects /nonexistent/dir/r.csv orders_zh.csv
+	[[ "$stderr" == *"cannot create reject file /nonexistent/dir/r.csv"* ]]
+	[ "$(dump)" = "$before" ]
+}
