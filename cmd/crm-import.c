@@ -364,8 +364,10 @@ main(int argc, char **argv)
 	parse_options(argc, argv, &o);
 	if ((status = crm_config_load(o.common.config_path, &cfg)) != 0)
 		return status;
-	if ((status = crm_mapping_check_config(cfg)) != 0)
+	if ((status = crm_mapping_check_config(cfg)) != 0) {
+		crm_config_free(cfg);
 		return status;
+	}
 	set_now(&o);
 	db = crm_cli_db_path(&o.common);
 	s = crm_store_open(db, !o.list && o.undo_id == 0, cfg->busy_timeout_ms);
