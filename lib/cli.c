@@ -153,7 +153,11 @@ crm_progress(const struct crm_common *c, const char *name, long long count)
 	char num[32];
 	time_t now;
 
-	if (c->quiet || !isatty(STDERR_FILENO))
+	static int stderr_tty = -1;
+
+	if (stderr_tty < 0)
+		stderr_tty = isatty(STDERR_FILENO);
+	if (c->quiet || !stderr_tty)
 		return;
 	now = time(NULL);
 	if (now == progress_last)

@@ -106,12 +106,18 @@ struct crm_importer {
 	int64_t import_id;
 	crm_hash *ext_ids;             /* source \x1f external id -> customer rowid */
 	crm_hash *occurrences;         /* derived key -> times seen in this file */
+	crm_hash *vocab_cache;         /* (vocabulary, raw value) -> canonical word */
 	struct val vals[24];
 	crm_buf reason;                /* the last rejection's reason */
 	crm_buf scratch;
+	crm_buf key;                   /* the current row's unique key */
+	bool created_now;              /* row_customer created the row's customer */
+	const char *new_status;        /* status for a customer created now */
 	struct crm_import_counts counts;
 	int64_t *touched;              /* customer rowids this run touched */
 	size_t ntouched, cap_touched;
+	int64_t *buyers;               /* customers with a paid order in this run */
+	size_t nbuyers, cap_buyers;
 	const char *const *fields;     /* the row being imported */
 	size_t nfields;
 };
@@ -304,8 +310,7 @@ run(crm_store *s, sqlite3_stmt *st)
 
 	crm_store_step(s, st);
 	n = sqlite3_changes(crm_store_db(s));
-	sqlite3_reset(st);
-	sqlite3_clear_bindings(st);
+	sqlite3_reset(st);  /* every parameter is bound anew before each step */
 	return n;
 }
 
@@ -504,17 +509,47 @@ static const char ticket_status_words[] =
 	"resolved:resolved|solved|fixed|已解决|已解決|已处理|已處理;"
 	"closed:closed|done|已关闭|已關閉|结案|結案|已结案|已結案";
 
-/* Canonical word for f from table, NULL when blank; *bad set on no match. */
+/* Canonical word for f from table, NULL when blank; *bad set on no match.
+ * Answers are remembered per (table, value): a status column repeats a few
+ * values millions of times, and folding each synonym anew costs more than
+ * the insert. */
 static const char *
 word_of(crm_importer *imp, enum crm_field f, const char *table, char *out, size_t outsz,
         bool *bad)
 {
 	const char *r = raw(imp, f);
 	const char *w;
+	int64_t hit;
+	size_t len;
 
 	if (r == NULL)
 		return NULL;
+	crm_buf_reset(&imp->scratch);
+	crm_buf_append(&imp->scratch, &table, sizeof table);
+	crm_buf_puts(&imp->scratch, r);
+	if (crm_hash_get(imp->vocab_cache, imp->scratch.data, imp->scratch.len, &hit)) {
+		if (hit < 0 || (size_t)(hit >> 16) >= outsz) {
+			*bad = true;
+			return NULL;
+		}
+		len = (size_t)(hit >> 16);
+		memcpy(out, table + (hit & 0xffff), len);
+		out[len] = '\0';
+		return out;
+	}
 	w = vocab(table, r, out, outsz);
+	/* Remember the canonical word as its place in the table: the start of a
+	 * "word:" entry, as offset | length << 16. */
+	hit = -1;
+	len = w ? strlen(w) : 0;
+	for (const char *at = table; w != NULL && *at; at++) {
+		if ((at == table || at[-1] == ';') && strncmp(at, w, len) == 0 && at[len] == ':') {
+			hit = (int64_t)(at - table) | (int64_t)len << 16;
+			break;
+		}
+	}
+	if (hit >= 0 || w == NULL)
+		crm_hash_put(imp->vocab_cache, imp->scratch.data, imp->scratch.len, hit);
 	if (w == NULL)
 		*bad = true;
 	return w;
@@ -652,14 +687,44 @@ bad:
 
 /* ---- customers ---- */
 
+/* Append id to a growable list. */
+static void
+id_push(int64_t **list, size_t *n, size_t *cap, int64_t id)
+{
+	if (*n == *cap) {
+		*cap = *cap ? *cap * 2 : 256;
+		*list = crm_xreallocarray(*list, *cap, sizeof **list);
+	}
+	(*list)[(*n)++] = id;
+}
+
+static int
+cmp_id(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* Sort a list of ids and drop repeats. */
+static void
+id_sort_unique(int64_t *list, size_t *n)
+{
+	size_t i, o = 0;
+
+	if (*n == 0)
+		return;
+	qsort(list, *n, sizeof *list, cmp_id);
+	for (i = 0; i < *n; i++)
+		if (o == 0 || list[o - 1] != list[i])
+			list[o++] = list[i];
+	*n = o;
+}
+
 static void
 touch_customer(crm_importer *imp, int64_t id)
 {
-	if (imp->ntouched == imp->cap_touched) {
-		imp->cap_touched = imp->cap_touched ? imp->cap_touched * 2 : 256;
-		imp->touched = crm_xreallocarray(imp->touched, imp->cap_touched, sizeof *imp->touched);
-	}
-	imp->touched[imp->ntouched++] = id;
+	id_push(&imp->touched, &imp->ntouched, &imp->cap_touched, id);
 }
 
 /* "source\x1fexternal id", the key of ext_ids, into imp->scratch. */
@@ -674,6 +739,8 @@ ext_key(crm_importer *imp, const char *ext, size_t *len)
 	return imp->scratch.data;
 }
 
+static int64_t survivor(crm_importer *imp, int64_t id);
+
 /* Survivor rowid of the customer with this e-mail (or phone), or 0. */
 static int64_t
 customer_by(crm_importer *imp, sqlite3_stmt *st, const char *value)
@@ -686,7 +753,7 @@ customer_by(crm_importer *imp, sqlite3_stmt *st, const char *value)
 	if (crm_store_step(imp->store, st) == SQLITE_ROW)
 		id = sqlite3_column_int64(st, 0);
 	sqlite3_reset(st);
-	return id;
+	return id ? survivor(imp, id) : 0;
 }
 
 /* Follow merged_into to the surviving customer. */
@@ -776,7 +843,7 @@ import_customer(crm_importer *imp)
 		const char *k = ext_key(imp, ext, &klen);
 
 		if (crm_hash_get(imp->ext_ids, k, klen, &found))
-			id = found;
+			id = found < 0 ? -found : found;
 	} else {
 		id = customer_by(imp, imp->by_email, email);
 		if (id == 0)
@@ -823,6 +890,8 @@ row_customer(crm_importer *imp, const char *when)
 	const char *k;
 	struct val cv[C_NCOLS];
 
+	imp->created_now = false;
+
 	if (contacts(imp, F_EMAIL, &email, &emails_x) != 0 ||
 	    contacts(imp, F_PHONE, &phone, &phones_x) != 0) {
 		free(ref);
@@ -833,14 +902,14 @@ row_customer(crm_importer *imp, const char *when)
 	if (ref) {
 		k = ext_key(imp, ref, &klen);
 		if (crm_hash_get(imp->ext_ids, k, klen, &found))
-			id = found;
+			id = found < 0 ? survivor(imp, -found) : found;
 	}
 	if (id == 0)
 		id = customer_by(imp, imp->by_email, email);
 	if (id == 0)
 		id = customer_by(imp, imp->by_phone, phone);
 	if (id != 0) {
-		id = survivor(imp, id);
+		/* found */
 	} else if (ref == NULL && email == NULL && phone == NULL) {
 		reject(imp, "no customer id, e-mail or phone to find the customer by");
 	} else if (!imp->opt->create_missing) {
@@ -858,8 +927,9 @@ row_customer(crm_importer *imp, const char *when)
 		val_text(&cv[C_PHONE], phone);
 		val_text(&cv[C_PHONES_X], phones_x);
 		email = emails_x = phone = phones_x = NULL;
-		val_text(&cv[C_STATUS], crm_xstrdup("lead"));
+		val_text(&cv[C_STATUS], crm_xstrdup(imp->new_status ? imp->new_status : "lead"));
 		val_text(&cv[C_CREATED], crm_xstrdup(when && *when ? when : imp->opt->now));
+		imp->created_now = true;
 		bind_vals(imp->store, imp->cust_sql.insert, cv, C_NCOLS);
 		bind_common(imp, imp->cust_sql.insert, NULL, 0);
 		run(imp->store, imp->cust_sql.insert);
@@ -882,19 +952,28 @@ row_customer(crm_importer *imp, const char *when)
 }
 
 /* The unique key: "tag\x1fsource\x1fnumber" when the row has a number, else
- * a derived "tag\x1f~<hash of parts>#<occurrence in this file>". */
-static char *
-row_key(crm_importer *imp, char tag, const char *number, const char *parts)
+ * a derived "tag\x1f~<hash of parts>#<occurrence in this file>". parts is
+ * only read when there is no number. Owned by imp, valid until the next row. */
+static const char *
+row_key(crm_importer *imp, char tag, const char *number, const crm_buf *parts)
 {
 	char base[64];
 	int64_t occ;
 
-	if (number)
-		return crm_xasprintf("%c\x1f%s\x1f%s", tag, imp->opt->source, number);
+	crm_buf_reset(&imp->key);
+	if (number) {
+		crm_buf_putc(&imp->key, tag);
+		crm_buf_putc(&imp->key, '\x1f');
+		crm_buf_puts(&imp->key, imp->opt->source);
+		crm_buf_putc(&imp->key, '\x1f');
+		crm_buf_puts(&imp->key, number);
+		return crm_buf_str(&imp->key);
+	}
 	snprintf(base, sizeof base, "%c\x1f~%016" PRIx64, tag,
-	         crm_fnv1a(parts, strlen(parts), CRM_FNV_SEED));
+	         crm_fnv1a(parts->data, parts->len, CRM_FNV_SEED));
 	occ = crm_hash_add(imp->occurrences, base, strlen(base), 1);
-	return crm_xasprintf("%s#%" PRId64, base, occ);
+	crm_buf_printf(&imp->key, "%s#%" PRId64, base, occ);
+	return crm_buf_str(&imp->key);
 }
 
 static void
@@ -913,7 +992,8 @@ import_order(crm_importer *imp)
 	struct crm_money m;
 	char date[32], word[32], amount[40];
 	const char *w, *r, *cur;
-	char *currency = NULL, *key, *parts;
+	char *currency = NULL;
+	const char *key;
 	bool bad = false;
 	int64_t cust, row_id;
 
@@ -974,16 +1054,23 @@ import_order(crm_importer *imp)
 	val_text(&v[O_CATEGORY], text_of(imp, F_CATEGORY));
 	val_text(&v[O_CHANNEL], text_of(imp, F_CHANNEL));
 	val_text(&v[O_EXTRA], extra_json(imp));
-	if ((cust = row_customer(imp, v[O_AT].s)) == 0)
+	imp->new_status = strcmp(v[O_STATUS].s, "paid") == 0 ? "customer" : "lead";
+	cust = row_customer(imp, v[O_AT].s);
+	imp->new_status = NULL;
+	if (cust == 0)
 		return crm_buf_str(&imp->reason);
 	val_int(&v[O_CUSTOMER], cust);
-	crm_money_format(m.minor, cur, amount);
-	parts = crm_xasprintf("%" PRId64 "|%s|%s|%s|%s", cust, v[O_AT].s, amount, cur,
-	                      v[O_STATUS].s);
-	key = row_key(imp, 'o', v[O_NO].type == V_TEXT ? v[O_NO].s : NULL, parts);
+	crm_buf_reset(&imp->scratch);
+	if (v[O_NO].type != V_TEXT) {
+		crm_money_format(m.minor, cur, amount);
+		crm_buf_printf(&imp->scratch, "%" PRId64 "|%s|%s|%s|%s", cust, v[O_AT].s, amount,
+		               cur, v[O_STATUS].s);
+	}
+	key = row_key(imp, 'o', v[O_NO].type == V_TEXT ? v[O_NO].s : NULL, &imp->scratch);
 	count(imp, upsert(imp, &imp->sql, v, key, &row_id));
-	free(parts);
-	free(key);
+	/* A customer this row created was created as what the order makes it. */
+	if (strcmp(v[O_STATUS].s, "paid") == 0 && !imp->created_now)
+		id_push(&imp->buyers, &imp->nbuyers, &imp->cap_buyers, cust);
 	return NULL;
 }
 
@@ -994,7 +1081,7 @@ import_interaction(crm_importer *imp)
 	struct crm_datetime dt;
 	char date[32], chan[32], dir[32], kind[32];
 	const char *w, *c, *d, *k;
-	char *key, *parts;
+	const char *key;
 	bool bad = false;
 	int64_t cust, row_id;
 
@@ -1033,12 +1120,11 @@ import_interaction(crm_importer *imp)
 	if ((cust = row_customer(imp, v[I_AT].s)) == 0)
 		return crm_buf_str(&imp->reason);
 	val_int(&v[I_CUSTOMER], cust);
-	parts = crm_xasprintf("%" PRId64 "|%s|%s|%s|%s", cust, v[I_AT].s, v[I_CHANNEL].s,
-	                      v[I_KIND].s, v[I_SUMMARY].type == V_TEXT ? v[I_SUMMARY].s : "");
-	key = row_key(imp, 'i', NULL, parts);
+	crm_buf_reset(&imp->scratch);
+	crm_buf_printf(&imp->scratch, "%" PRId64 "|%s|%s|%s|%s", cust, v[I_AT].s, v[I_CHANNEL].s,
+	               v[I_KIND].s, v[I_SUMMARY].type == V_TEXT ? v[I_SUMMARY].s : "");
+	key = row_key(imp, 'i', NULL, &imp->scratch);
 	count(imp, upsert(imp, &imp->sql, v, key, &row_id));
-	free(parts);
-	free(key);
 	return NULL;
 }
 
@@ -1049,7 +1135,7 @@ import_ticket(crm_importer *imp)
 	struct crm_datetime opened, resolved;
 	char odate[32], rdate[32], sev[32], st[32];
 	const char *w, *s, *r;
-	char *key, *parts;
+	const char *key;
 	bool bad = false;
 	int64_t cust, row_id;
 
@@ -1089,13 +1175,12 @@ import_ticket(crm_importer *imp)
 	if ((cust = row_customer(imp, v[T_OPENED].s)) == 0)
 		return crm_buf_str(&imp->reason);
 	val_int(&v[T_CUSTOMER], cust);
-	parts = crm_xasprintf("%" PRId64 "|%s|%s|%s", cust, v[T_OPENED].s,
-	                      v[T_CATEGORY].type == V_TEXT ? v[T_CATEGORY].s : "",
-	                      v[T_SUMMARY].type == V_TEXT ? v[T_SUMMARY].s : "");
-	key = row_key(imp, 't', v[T_NO].type == V_TEXT ? v[T_NO].s : NULL, parts);
+	crm_buf_reset(&imp->scratch);
+	crm_buf_printf(&imp->scratch, "%" PRId64 "|%s|%s|%s", cust, v[T_OPENED].s,
+	               v[T_CATEGORY].type == V_TEXT ? v[T_CATEGORY].s : "",
+	               v[T_SUMMARY].type == V_TEXT ? v[T_SUMMARY].s : "");
+	key = row_key(imp, 't', v[T_NO].type == V_TEXT ? v[T_NO].s : NULL, &imp->scratch);
 	count(imp, upsert(imp, &imp->sql, v, key, &row_id));
-	free(parts);
-	free(key);
 	return NULL;
 }
 
@@ -1105,7 +1190,8 @@ static void
 load_external_ids(crm_importer *imp)
 {
 	sqlite3_stmt *st = crm_store_prepare(imp->store,
-		"SELECT external_id, id FROM customers WHERE source = ?1 AND external_id IS NOT NULL");
+		"SELECT external_id, CASE WHEN merged_into IS NULL THEN id ELSE -id END "
+		"FROM customers WHERE source = ?1 AND external_id IS NOT NULL");
 	const char *ext, *k;
 	size_t klen;
 
@@ -1137,6 +1223,7 @@ crm_import_start(crm_store *s, const struct crm_import_options *o, const struct 
 	imp->resolve = crm_store_prepare(s, "SELECT merged_into FROM customers WHERE id = ?1");
 	imp->ext_ids = crm_hash_new();
 	imp->occurrences = crm_hash_new();
+	imp->vocab_cache = crm_hash_new();
 	load_external_ids(imp);
 
 	imp->log_insert = crm_store_prepare(s, "INSERT INTO imports(kind, file, sha256, source, "
@@ -1189,39 +1276,41 @@ crm_import_count_reject(crm_importer *imp)
 	imp->counts.rejected++;
 }
 
-/* Leads with a paid order from this run become customers (with undo data). */
+/* Leads with a paid order from this run become customers. Their previous
+ * status is kept for --undo (a partial snapshot: restore leaves the other
+ * columns alone), except for customers this run created, which undo deletes.
+ * The ids go through a temporary table so the work is two statements. */
 static void
 promote_buyers(crm_importer *imp)
 {
-	crm_buf b = {0};
-	sqlite3_stmt *st;
-	static const char buyers[] =
-		" WHERE status = 'lead' AND id IN (SELECT customer_id FROM orders "
-		"WHERE import_id = ?32 AND status = 'paid')";
+	crm_store *s = imp->store;
+	sqlite3_stmt *add, *st;
+	size_t i;
 
-	crm_buf_puts(&b, "INSERT INTO import_undo(import_id, tbl, row_id, old) "
-	             "SELECT ?32, 'customers', id, ");
-	snapshot_object(&b, &customers_table);
-	crm_buf_printf(&b, " FROM customers%s", buyers);
-	st = crm_store_prepare(imp->store, b.data);
+	if (imp->nbuyers == 0)
+		return;
+	id_sort_unique(imp->buyers, &imp->nbuyers);
+	crm_store_exec(s, "CREATE TEMP TABLE IF NOT EXISTS buyers(id INTEGER PRIMARY KEY)");
+	crm_store_exec(s, "DELETE FROM temp.buyers");
+	add = crm_store_prepare(s, "INSERT INTO temp.buyers(id) VALUES (?1)");
+	for (i = 0; i < imp->nbuyers; i++) {
+		crm_store_bind_int(s, add, 1, imp->buyers[i]);
+		run(s, add);
+	}
+	sqlite3_finalize(add);
+	st = crm_store_prepare(s, "INSERT INTO import_undo(import_id, tbl, row_id, old) "
+	                       "SELECT ?32, 'customers', id, json_object('status', status, "
+	                       "'updated_at', updated_at) FROM customers WHERE status = 'lead' "
+	                       "AND import_id IS NOT ?32 AND id IN (SELECT id FROM temp.buyers)");
 	bind_common(imp, st, NULL, 0);
-	run(imp->store, st);
+	run(s, st);
 	sqlite3_finalize(st);
-	crm_buf_reset(&b);
-	crm_buf_printf(&b, "UPDATE customers SET status = 'customer', updated_at = ?31%s", buyers);
-	st = crm_store_prepare(imp->store, b.data);
+	st = crm_store_prepare(s, "UPDATE customers SET status = 'customer', updated_at = ?31 "
+	                       "WHERE status = 'lead' AND id IN (SELECT id FROM temp.buyers)");
 	bind_common(imp, st, NULL, 0);
-	run(imp->store, st);
+	run(s, st);
 	sqlite3_finalize(st);
-	crm_buf_free(&b);
-}
-
-static int
-cmp_id(const void *a, const void *b)
-{
-	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
-
-	return (x > y) - (x < y);
+	crm_store_exec(s, "DELETE FROM temp.buyers");
 }
 
 int64_t
@@ -1254,15 +1343,7 @@ crm_import_finish(crm_importer *imp, const char *sha256_hex, struct crm_import_c
 const int64_t *
 crm_import_customers(crm_importer *imp, size_t *n)
 {
-	size_t i, o = 0;
-
-	if (imp->ntouched) {
-		qsort(imp->touched, imp->ntouched, sizeof *imp->touched, cmp_id);
-		for (i = 0; i < imp->ntouched; i++)
-			if (o == 0 || imp->touched[o - 1] != imp->touched[i])
-				imp->touched[o++] = imp->touched[i];
-		imp->ntouched = o;
-	}
+	id_sort_unique(imp->touched, &imp->ntouched);
 	*n = imp->ntouched;
 	return imp->touched;
 }
@@ -1281,9 +1362,12 @@ crm_import_free(crm_importer *imp)
 	sqlite3_finalize(imp->log_insert);
 	crm_hash_free(imp->ext_ids);
 	crm_hash_free(imp->occurrences);
+	crm_hash_free(imp->vocab_cache);
 	crm_buf_free(&imp->reason);
 	crm_buf_free(&imp->scratch);
+	crm_buf_free(&imp->key);
 	free(imp->touched);
+	free(imp->buyers);
 	free(imp);
 }
 
@@ -1296,12 +1380,17 @@ sql_restore(const struct table *t)
 	crm_buf b = {0};
 	int i;
 
+	/* A column absent from the snapshot keeps its value (json_type is NULL
+	 * for a missing key, 'null' for a stored NULL). */
 	crm_buf_printf(&b, "UPDATE %s SET ", t->name);
 	for (i = 0; t->cols[i]; i++)
-		crm_buf_printf(&b, "%s%s = json_extract(?1, '$.%s')", i ? ", " : "", t->cols[i],
-		               t->cols[i]);
+		crm_buf_printf(&b, "%s%s = CASE WHEN json_type(?1, '$.%s') IS NULL THEN %s "
+		               "ELSE json_extract(?1, '$.%s') END", i ? ", " : "", t->cols[i],
+		               t->cols[i], t->cols[i], t->cols[i]);
 	if (t->touch_col)
-		crm_buf_printf(&b, ", %s = json_extract(?1, '$.%s')", t->touch_col, t->touch_col);
+		crm_buf_printf(&b, ", %s = CASE WHEN json_type(?1, '$.%s') IS NULL THEN %s "
+		               "ELSE json_extract(?1, '$.%s') END", t->touch_col, t->touch_col,
+		               t->touch_col, t->touch_col);
 	crm_buf_puts(&b, " WHERE id = ?2");
 	return b.data;
 }

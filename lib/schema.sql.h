@@ -7,7 +7,11 @@
 #define CRM_SCHEMA_SQL_H
 
 static const char *const crm_migrations[] = {
-/* 1: customers, orders, interactions, tickets, the import log and its undo data. */
+/* 1: customers, orders, interactions, tickets, the import log and its undo data.
+ * import_id columns name the run that added a row; they are not foreign keys
+ * (a per-row check that costs time and guards nothing the code does not).
+ * (CHECKs are written as OR chains: SQLite 3.40 builds an ephemeral table per
+ * row for "x IN (a, b, c)", a fifth of the cost of an order insert.) */
 "CREATE TABLE imports ("
 "  id INTEGER PRIMARY KEY,"
 "  kind TEXT NOT NULL,"
@@ -31,12 +35,12 @@ static const char *const crm_migrations[] = {
 "  emails_extra TEXT, phones_extra TEXT,"
 "  city TEXT, region TEXT, country TEXT, industry TEXT, size TEXT,"
 "  owner TEXT, channel TEXT,"
-"  status TEXT NOT NULL DEFAULT 'lead' CHECK (status IN ('lead','customer')),"
+"  status TEXT NOT NULL DEFAULT 'lead' CHECK (status = 'lead' OR status = 'customer'),"
 "  preferred_channel TEXT, birthday TEXT, tags TEXT, notes TEXT,"
 "  created_at TEXT NOT NULL, updated_at TEXT NOT NULL,"
 "  merged_into INTEGER REFERENCES customers(id),"
 "  extra TEXT,"
-"  import_id INTEGER REFERENCES imports(id)"
+"  import_id INTEGER"
 ");"
 "CREATE UNIQUE INDEX customers_external ON customers(source, external_id)"
 "  WHERE external_id IS NOT NULL;"
@@ -52,9 +56,9 @@ static const char *const crm_migrations[] = {
 "  currency TEXT NOT NULL,"
 "  quantity INTEGER,"
 "  product TEXT, category TEXT, channel TEXT,"
-"  status TEXT NOT NULL DEFAULT 'paid' CHECK (status IN ('paid','refunded','cancelled')),"
+"  status TEXT NOT NULL DEFAULT 'paid' CHECK (status = 'paid' OR status = 'refunded' OR status = 'cancelled'),"
 "  extra TEXT,"
-"  import_id INTEGER REFERENCES imports(id)"
+"  import_id INTEGER"
 ");"
 "CREATE INDEX orders_customer ON orders(customer_id);"
 "CREATE TABLE interactions ("
@@ -63,15 +67,15 @@ static const char *const crm_migrations[] = {
 "  customer_id INTEGER NOT NULL REFERENCES customers(id),"
 "  at TEXT NOT NULL,"
 "  channel TEXT NOT NULL DEFAULT 'other'"
-"    CHECK (channel IN ('phone','email','sms','wechat','line','visit','other')),"
-"  direction TEXT CHECK (direction IN ('in','out')),"
+"    CHECK (channel = 'phone' OR channel = 'email' OR channel = 'sms' OR channel = 'wechat' OR channel = 'line' OR channel = 'visit' OR channel = 'other'),"
+"  direction TEXT CHECK (direction = 'in' OR direction = 'out'),"
 "  kind TEXT NOT NULL DEFAULT 'note'"
-"    CHECK (kind IN ('call','meeting','message','note','survey')),"
+"    CHECK (kind = 'call' OR kind = 'meeting' OR kind = 'message' OR kind = 'note' OR kind = 'survey'),"
 "  owner TEXT, summary TEXT,"
 "  csat INTEGER CHECK (csat BETWEEN 1 AND 5),"
 "  nps INTEGER CHECK (nps BETWEEN 0 AND 10),"
 "  extra TEXT,"
-"  import_id INTEGER REFERENCES imports(id)"
+"  import_id INTEGER"
 ");"
 "CREATE INDEX interactions_customer ON interactions(customer_id, at);"
 "CREATE TABLE tickets ("
@@ -82,12 +86,12 @@ static const char *const crm_migrations[] = {
 "  opened_at TEXT NOT NULL,"
 "  category TEXT,"
 "  severity TEXT NOT NULL DEFAULT 'normal',"
-"  status TEXT NOT NULL DEFAULT 'open' CHECK (status IN ('open','resolved','closed')),"
+"  status TEXT NOT NULL DEFAULT 'open' CHECK (status = 'open' OR status = 'resolved' OR status = 'closed'),"
 "  resolved_at TEXT,"
 "  owner TEXT, summary TEXT,"
 "  csat INTEGER CHECK (csat BETWEEN 1 AND 5),"
 "  extra TEXT,"
-"  import_id INTEGER REFERENCES imports(id)"
+"  import_id INTEGER"
 ");"
 "CREATE INDEX tickets_customer ON tickets(customer_id);"
 /* Previous values of rows an import updated, so --undo can put them back. */

@@ -160,11 +160,24 @@ map(const char *s, utf8proc_option_t opts)
 	return out;
 }
 
+/* True when s holds only ASCII bytes: already NFC, nothing to fold. Import
+ * calls the cleaners on every field, and most fields are ASCII. */
+static bool
+is_ascii(const char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s >= 0x80)
+			return false;
+	return true;
+}
+
 char *
 crm_text_clean(const char *s)
 {
 	char *nfc, *out;
 
+	if (s != NULL && is_ascii(s))
+		return squeeze(s);
 	if (s == NULL || !crm_text_valid_utf8(s, strlen(s)))
 		return NULL;
 	if ((nfc = map(s, UTF8PROC_COMPOSE)) == NULL)
@@ -181,6 +194,8 @@ crm_text_fold_width(const char *str)
 	size_t len, i = 0, o = 0, n;
 	char *tmp, *out;
 
+	if (s != NULL && is_ascii(str))
+		return squeeze(str);
 	if (s == NULL || !crm_text_valid_utf8(str, len = strlen(str)))
 		return NULL;
 	/* Fold before cleaning so a leading U+3000 is trimmed like a space;

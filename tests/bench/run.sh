@@ -34,6 +34,10 @@ if [ -n "$missing" ]; then
 fi
 [ -x "$crm_import" ] || die "$crm_import missing (run make first)"
 
+# Recorded before the runs: what was built and measured, not what HEAD is later.
+commit="$(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)$(git -C "$root" diff --quiet HEAD -- lib cmd 2>/dev/null || echo ' + uncommitted changes in lib/ or cmd/')"
+version=$("$crm_import" --version 2>&1 | head -1)
+
 mkdir -p "$BENCH_DIR" "$(dirname "$BENCH_OUT")"
 BENCH_DIR=$(cd "$BENCH_DIR" && pwd)
 
@@ -124,8 +128,8 @@ done
 	echo "|---|---|---:|---:|---:|---:|---|---:|"
 	printf %s "$rows"
 	echo
-	echo "- commit: $(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)$(git -C "$root" diff --quiet HEAD -- lib cmd 2>/dev/null || echo ' (lib/ or cmd/ modified in the work tree)')"
-	echo "- crm-import: $("$crm_import" --version 2>&1 | head -1)"
+	echo "- commit: $commit (at the start of the run)"
+	echo "- crm-import: $version"
 	echo "- sqlite3: $(sqlite3 --version | cut -d' ' -f1-2)"
 	echo "- hyperfine: $(hyperfine --version | cut -d' ' -f2)"
 	echo "- CPU: $(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: //'), nproc $(nproc)"
