@@ -76,9 +76,11 @@ install: all
 	for t in $(TOOLS); do [ $$t = crm ] || ln -sf crm $(DESTDIR)$(DATADIR)/bash-completion/completions/$$t; done
 	install -m 0644 completions/_crm $(DESTDIR)$(DATADIR)/zsh/site-functions/_crm
 	install -m 0644 completions/crm.fish $(DESTDIR)$(DATADIR)/fish/vendor_completions.d/crm.fish
+	for t in $(TOOLS); do [ $$t = crm ] || ln -sf crm.fish $(DESTDIR)$(DATADIR)/fish/vendor_completions.d/$$t.fish; done
 
 uninstall:
-	for t in $(TOOLS); do rm -f $(DESTDIR)$(BINDIR)/$$t $(DESTDIR)$(DATADIR)/bash-completion/completions/$$t; done
+	for t in $(TOOLS); do rm -f $(DESTDIR)$(BINDIR)/$$t $(DESTDIR)$(DATADIR)/bash-completion/completions/$$t \
+	    $(DESTDIR)$(DATADIR)/fish/vendor_completions.d/$$t.fish; done
 	for m in $(MANS); do s=$${m##*.}; rm -f $(DESTDIR)$(MANDIR)/man$$s/$${m##*/}; done
 	rm -f $(DESTDIR)$(DATADIR)/zsh/site-functions/_crm $(DESTDIR)$(DATADIR)/fish/vendor_completions.d/crm.fish
 

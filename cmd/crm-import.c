@@ -6,11 +6,14 @@
  * each file: read header, map columns, import each record (rejects to the
  * reject file) → commit (or roll back for --dry-run) → summary, --emit.
  */
+#include <errno.h>
 #include <nettle/sha2.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "config.h"
@@ -34,7 +37,8 @@ static const char usage[] =
 	"                         store lacks (default: reject those rows)\n"
 	"  -e, --encoding ENC     input encoding (default: detected; e.g. gbk, big5)\n"
 	"  -d, --delimiter C      input delimiter: , tab ; (default: detected)\n"
-	"  -r, --rejects FILE     reject file (default: FILE.rejects.csv beside the input)\n"
+	"  -r, --rejects FILE     reject file (default: NAME.rejects.csv beside an input\n"
+	"                         NAME.csv; stdin.rejects.csv for standard input)\n"
 	"  -n, --dry-run          check everything, write nothing to the store\n"
 	"  -m, --map              show how the columns map to fields, import nothing\n"
 	"      --emit             write the customers imported as a stream on stdout\n"
@@ -233,8 +237,20 @@ summary(const struct options *o, const char *file, const struct crm_import_count
 }
 
 /* Import one file inside the run's transaction. Returns its exit status. */
+/* Rows a file probably holds: its size over the header's length (rows of an
+ * export are about as long as its header); 0 for standard input. */
+static long long
+estimate_rows(const char *file, size_t header_len)
+{
+	struct stat sb;
+
+	if (strcmp(file, "-") == 0 || stat(file, &sb) != 0 || !S_ISREG(sb.st_mode))
+		return 0;
+	return (long long)(sb.st_size / (off_t)(header_len > 16 ? header_len : 16));
+}
+
 static int
-import_file(const struct options *o, const struct crm_import_options *io, crm_store *s,
+import_file(const struct options *o, struct crm_import_options *io, crm_store *s,
             const char *file, crm_buf *touched)
 {
 	const struct crm_csv_record *rec;
@@ -281,6 +297,7 @@ import_file(const struct options *o, const struct crm_import_options *io, crm_st
 	rpath = rejects_path(o, file);
 	rj = crm_rejects_new(rpath, crm_csv_encoding(r), crm_csv_delimiter(r), hdr, hlen);
 	free(rpath);
+	io->expected_rows = estimate_rows(file, hlen);
 	imp = crm_import_start(s, io, m, strcmp(file, "-") == 0 ? "<stdin>" : file);
 	while ((rc = crm_csv_next(r, &rec)) == 1) {
 		sha256_update(&sha, rec->raw_len, (const uint8_t *)rec->raw);
@@ -297,7 +314,8 @@ import_file(const struct options *o, const struct crm_import_options *io, crm_st
 			why = crm_import_row(imp, (const char *const *)rec->fields, rec->nfields);
 		}
 		if (why) {
-			if (!o->common.quiet && crm_rejects_count(rj) < 3)
+			/* Shown even with --quiet: a cron job must say what went wrong. */
+			if (crm_rejects_count(rj) < 3)
 				crm_warn("%s:%ld: %s", crm_csv_name(r), rec->line, why);
 			if ((rc = crm_rejects_add(rj, rec->raw, rec->raw_len, rec->line, why)) != 0)
 				exit(rc);
@@ -313,6 +331,13 @@ import_file(const struct options *o, const struct crm_import_options *io, crm_st
 	crm_import_finish(imp, hex, &counts);
 	ids = crm_import_customers(imp, &n);
 	crm_buf_append(touched, ids, n * sizeof *ids);
+	if (crm_rejects_count(rj) > 3)
+		crm_warn("%s: %ld more rows rejected (all are in %s)", crm_csv_name(r),
+		         crm_rejects_count(rj) - 3, crm_rejects_path(rj));
+	/* A default reject file left by an earlier run would now mislead. */
+	if (crm_rejects_count(rj) == 0 && o->rejects == NULL && unlink(crm_rejects_path(rj)) != 0 &&
+	    errno != ENOENT)
+		crm_warn_errno("cannot remove stale reject file %s", crm_rejects_path(rj));
 	summary(o, file, &counts, rj);
 	if (counts.rejected > 0)
 		status = CRM_EX_DATAERR;
@@ -325,6 +350,14 @@ import_file(const struct options *o, const struct crm_import_options *io, crm_st
 }
 
 static int
+cmp_id(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+static int
 emit_customers(const struct options *o, crm_store *s, crm_buf *touched)
 {
 	crm_csv_writer *w = crm_csv_writer_new(stdout, "<stdout>", o->common.tsv, o->common.excel_safe);
@@ -332,16 +365,8 @@ emit_customers(const struct options *o, crm_store *s, crm_buf *touched)
 	size_t n = touched->len / sizeof *ids, i, u = 0;
 
 	/* Several files may name the same customer: sort and drop repeats. */
-	for (i = 1; i < n; i++) {
-		int64_t key = ids[i];
-		size_t j = i;
-
-		while (j > 0 && ids[j - 1] > key) {
-			ids[j] = ids[j - 1];
-			j--;
-		}
-		ids[j] = key;
-	}
+	if (n > 1)
+		qsort(ids, n, sizeof *ids, cmp_id);
 	for (i = 0; i < n; i++)
 		if (u == 0 || ids[u - 1] != ids[i])
 			ids[u++] = ids[i];
@@ -388,16 +413,17 @@ main(int argc, char **argv)
 		if (status == 0 && !o.common.quiet)
 			fprintf(stderr, "import %lld undone\n", o.undo_id);
 	} else {
-		io = (struct crm_import_options){o.source, o.create_missing, cfg, o.now};
+		io = (struct crm_import_options){o.source, o.create_missing, cfg, o.now, o.emit, 0};
 		crm_store_begin(s);
 		for (i = optind; i < argc; i++)
 			crm_status_merge(&status, import_file(&o, &io, s, argv[i], &touched));
+		/* Inside the transaction, so --dry-run --emit shows what would be. */
+		if (o.emit && !o.show_map)
+			crm_status_merge(&status, emit_customers(&o, s, &touched));
 		if (o.dry_run || o.show_map)
 			crm_store_rollback(s);
 		else
 			crm_store_commit(s);
-		if (o.emit && !o.show_map)
-			crm_status_merge(&status, emit_customers(&o, s, &touched));
 	}
 	crm_buf_free(&touched);
 	crm_store_close(s);

@@ -9,7 +9,8 @@
  * external id, else e-mail, else phone, following merged_into to the
  * survivor. Rows are keyed so a second import of the same file changes
  * nothing: orders by order number, else by a derived key (customer, date,
- * amount, currency and the occurrence of that combination in the file);
+ * amount, currency, status and the occurrence of that combination in the
+ * file);
  * tickets by ticket number, else (customer, opened, category, summary,
  * occurrence); interactions by (customer, time, channel, kind, summary,
  * occurrence). An update writes only non-empty values and records the row's
@@ -33,6 +34,8 @@ struct crm_import_options {
 	bool create_missing;             /* unknown customers of orders etc. are created */
 	const struct crm_config *cfg;    /* currency, rates, phone region, date order */
 	const char *now;                 /* "YYYY-MM-DD HH:MM:SS" for created/updated */
+	bool collect_customers;          /* remember touched customers (for --emit) */
+	long long expected_rows;         /* estimate of the rows to come, 0 if unknown */
 };
 
 struct crm_import_counts {
@@ -60,7 +63,8 @@ void crm_import_count_reject(crm_importer *imp);
  * the file's sha256 into the log. Returns the import id. */
 int64_t crm_import_finish(crm_importer *imp, const char *sha256_hex,
                           struct crm_import_counts *counts);
-/* Customers this run touched (rowids, sorted, unique); owned by imp. */
+/* Customers this run touched (rowids, sorted, unique; empty unless
+ * collect_customers was set); owned by imp. */
 const int64_t *crm_import_customers(crm_importer *imp, size_t *n);
 void crm_import_free(crm_importer *imp);
 

@@ -46,6 +46,9 @@ static const char *const crm_migrations[] = {
 "  WHERE external_id IS NOT NULL;"
 "CREATE INDEX customers_email ON customers(email) WHERE email IS NOT NULL;"
 "CREATE INDEX customers_phone ON customers(phone) WHERE phone IS NOT NULL;"
+/* merged_into references customers: without an index every customer deleted
+ * (import --undo) would scan the table for rows merged into it. */
+"CREATE INDEX customers_merged ON customers(merged_into);"
 "CREATE TABLE orders ("
 "  id INTEGER PRIMARY KEY,"
 "  order_key TEXT NOT NULL UNIQUE,"

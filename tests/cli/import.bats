@@ -305,3 +305,60 @@ dump() {
 	[[ "$stderr" == *"cannot create reject file /nonexistent/dir/r.csv"* ]]
 	[ "$(dump)" = "$before" ]
 }
+
+@test "--quiet silences the summary but not what was rejected" {
+	crm-import -q customers_zh.csv
+	run -65 --separate-stderr crm-import -q orders_zh.csv
+	[[ "$stderr" == *'orders_zh.csv:6: column "下单时间": cannot read "2026-13-40" as a date'* ]]
+	[[ "$stderr" == *"orders_zh.csv: 1 more rows rejected (all are in orders_zh.rejects.csv)"* ]]
+	[[ "$stderr" != *"rows —"* ]]
+}
+
+@test "a clean re-run removes the stale default reject file" {
+	crm-import -q customers_zh.csv
+	run -65 crm-import -q orders_zh.csv
+	[ -e orders_zh.rejects.csv ]
+	grep -v -e SO-1005 -e SO-1006 -e SO-1007 -e SO-1008 orders_zh.csv > fixed.csv
+	mv fixed.csv orders_zh.csv
+	run -0 --separate-stderr crm-import -q orders_zh.csv
+	[ ! -e orders_zh.rejects.csv ]
+}
+
+@test "--dry-run --emit shows the customers as the run would leave them" {
+	run -0 --separate-stderr crm-import --dry-run --emit customers_zh.csv
+	[ "${#lines[@]}" = "5" ]
+	[ "$(q "SELECT count(*) FROM customers")" = "0" ]
+}
+
+@test "a big order file (index rebuilt at the end) imports and undoes cleanly" {
+	awk 'BEGIN{print "order_no,customer_id,order_date,amount"; for(i=1;i<=60000;i++) printf "N%d,C%d,2025-%02d-%02d,%d.%02d\n", i, i%500, i%12+1, i%28+1, i%997, i%100}' > big.csv
+	run -0 crm-import -q --create-missing big.csv
+	[ "$(q "SELECT count(*) FROM orders")" = "60000" ]
+	[ "$(q "SELECT count(*) FROM sqlite_master WHERE name = 'orders_customer'")" = "1" ]
+	[ "$(q "PRAGMA integrity_check")" = "ok" ]
+	run -0 crm-import -q --undo 1
+	[ "$(q "SELECT count(*) FROM orders")" = "0" ]
+	[ "$(q "SELECT count(*) FROM customers")" = "0" ]
+}
+
+@test "a killed import leaves the store exactly as before" {
+	crm-import -q customers_zh.csv
+	before=$(dump)
+	awk 'BEGIN{print "order_no,customer_id,order_date,amount"; for(i=1;i<=200000;i++) printf "K%d,C00%d,2025-%02d-%02d,%d.%02d\n", i, 1+i%4, i%12+1, i%28+1, i%997, i%100}' > kill.csv
+	for delay in 0.2 0.6 1.2; do
+		crm-import -q kill.csv & pid=$!
+		sleep "$delay"
+		kill -KILL "$pid" 2>/dev/null || true
+		wait "$pid" || true
+		[ "$(q "PRAGMA integrity_check")" = "ok" ]
+		n=$(q "SELECT count(*) FROM orders")
+		if [ "$n" = "0" ]; then
+			[ "$(dump)" = "$before" ]
+		else
+			# the run finished before the kill: all of it is there, none half
+			[ "$n" = "200000" ]
+			crm-import -q --undo "$(q "SELECT max(id) FROM imports")"
+			[ "$(dump)" = "$before" ]
+		fi
+	done
+}

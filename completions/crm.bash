@@ -1,0 +1,109 @@
+# bash completion for crm-tools: crm (the dispatcher) and crm-TOOL.
+# Installed as .../bash-completion/completions/crm, with crm-TOOL linked to it.
+#
+# To add a tool, extend the tables below: its name in _crm_tools, its options
+# in _crm_opts[TOOL], and what its option arguments complete to in
+# _crm_args["TOOL OPTION"] (a word list, @file for file names, @none for a
+# free value). tests/cli/docs.bats checks every --help option is listed here.
+
+_crm_tools=(import)
+
+declare -A _crm_opts=(
+	[import]="-k --kind --source --create-missing -e --encoding -d --delimiter
+		-r --rejects -n --dry-run -m --map --emit --list --undo
+		--db --config --as-of -q --quiet -t --tsv --excel-safe -h --help --version"
+)
+
+declare -A _crm_args=(
+	["import -k"]="customers orders interactions tickets"
+	["import --kind"]="customers orders interactions tickets"
+	["import -e"]="utf-8 gbk gb18030 big5 utf-16"
+	["import --encoding"]="utf-8 gbk gb18030 big5 utf-16"
+	["import -d"]=", tab ;"
+	["import --delimiter"]=", tab ;"
+	["import -r"]=@file
+	["import --rejects"]=@file
+	["import --source"]=@none
+	["import --undo"]=@none
+	["import --db"]=@file
+	["import --config"]=@file
+	["import --as-of"]=@none
+)
+
+# _crm_complete_tool TOOL FIRST: complete COMP_WORDS[FIRST..COMP_CWORD] as
+# arguments of crm-TOOL (FIRST is the index of the tool's first argument).
+_crm_complete_tool()
+{
+	local tool=$1 first=$2 cur prev spec i
+	cur=${COMP_WORDS[COMP_CWORD]}
+	prev=
+	((COMP_CWORD > first)) && prev=${COMP_WORDS[COMP_CWORD - 1]}
+
+	# --option=value: one word, or three when COMP_WORDBREAKS splits at "="
+	if [[ $cur == = ]]; then
+		prev=${COMP_WORDS[COMP_CWORD - 1]}
+		cur=
+	elif [[ $prev == = ]] && ((COMP_CWORD - 2 >= first)); then
+		prev=${COMP_WORDS[COMP_CWORD - 2]}
+	elif [[ $cur == --*=* ]]; then
+		prev=${cur%%=*}
+		cur=${cur#*=}
+	fi
+	spec=${_crm_args["$tool $prev"]-}
+	if [[ -n $spec ]]; then
+		case $spec in
+		@file) COMPREPLY=($(compgen -f -- "$cur")) ;;
+		@none) COMPREPLY=() ;;
+		*) COMPREPLY=($(compgen -W "$spec" -- "$cur")) ;;
+		esac
+		return 0
+	fi
+	# After "--", only files.
+	for ((i = first; i < COMP_CWORD; i++)); do
+		if [[ ${COMP_WORDS[i]} == -- ]]; then
+			COMPREPLY=($(compgen -f -- "$cur"))
+			return 0
+		fi
+	done
+	if [[ $cur == -* ]]; then
+		COMPREPLY=($(compgen -W "${_crm_opts[$tool]-}" -- "$cur"))
+	else
+		COMPREPLY=($(compgen -f -- "$cur"))
+	fi
+	return 0
+}
+
+# The tools of the table that are installed (all of them when none is found).
+_crm_installed()
+{
+	local t found=()
+	for t in "${_crm_tools[@]}"; do
+		type -P "crm-$t" >/dev/null 2>&1 && found+=("$t")
+	done
+	((${#found[@]})) || found=("${_crm_tools[@]}")
+	echo "${found[*]}"
+}
+
+_crm()
+{
+	local cmd=${COMP_WORDS[0]##*/} tool
+	COMPREPLY=()
+	if [[ $cmd == crm-* ]]; then
+		_crm_complete_tool "${cmd#crm-}" 1
+		return 0
+	fi
+	if ((COMP_CWORD == 1)); then
+		COMPREPLY=($(compgen -W "$(_crm_installed) help --help --version" -- "${COMP_WORDS[1]}"))
+		return 0
+	fi
+	tool=${COMP_WORDS[1]}
+	if [[ $tool == help ]]; then
+		((COMP_CWORD == 2)) &&
+			COMPREPLY=($(compgen -W "$(_crm_installed)" -- "${COMP_WORDS[2]}"))
+		return 0
+	fi
+	[[ -n ${_crm_opts[$tool]+set} ]] && _crm_complete_tool "$tool" 2
+	return 0
+}
+
+complete -o filenames -F _crm crm crm-import

@@ -1,0 +1,80 @@
+# fish completion for crm-tools: crm (the dispatcher) and crm-TOOL.
+# fish loads completions by command name: install this file as crm.fish and
+# link crm-TOOL.fish to it for each tool.
+#
+# To add a tool, extend the tables below: its name and summary in
+# __crm_tools, and its options in __crm_opts_TOOL as lines of
+# "short|long|r|description|values" (r: takes an argument; values: a word
+# list, @file for file names, empty for a free value). tests/cli/docs.bats
+# checks every --help option is listed here.
+
+set -g __crm_tools 'import|load customers, orders, interactions and tickets from CSV/TSV exports'
+
+set -g __crm_common \
+    '|db|r|store file|@file' \
+    '|config|r|configuration file|@file' \
+    '|as-of|r|take DATE (YYYY-MM-DD) as today|' \
+    'q|quiet||no summary on stderr|' \
+    't|tsv||write TSV instead of CSV|' \
+    '|excel-safe||neutralise cells starting with = + - @|' \
+    'h|help||show help and exit|' \
+    '|version||show the version and exit|'
+
+set -g __crm_opts_import \
+    'k|kind|r|what the files hold|customers orders interactions tickets' \
+    '|source|r|system the external ids come from|' \
+    '|create-missing||create customers that rows name but the store lacks|' \
+    'e|encoding|r|input encoding|utf-8 gbk gb18030 big5 utf-16' \
+    'd|delimiter|r|input delimiter|, tab ;' \
+    'r|rejects|r|reject file|@file' \
+    'n|dry-run||check everything, write nothing to the store|' \
+    'm|map||show how the columns map to fields, import nothing|' \
+    '|emit||write the customers imported as a stream on stdout|' \
+    '|list||show the import log|' \
+    '|undo|r|revert one whole import|'
+
+# True when the crm command line has no tool yet.
+function __crm_no_tool
+    set -l words (commandline -opc)
+    test (count $words) -eq 1
+end
+
+# True when the crm command line's tool is $argv[1].
+function __crm_using
+    set -l words (commandline -opc)
+    test (count $words) -ge 2; and test "$words[2]" = $argv[1]
+end
+
+# Register the options of tool $argv[1] for crm-TOOL and for "crm TOOL".
+function __crm_register
+    set -l tool $argv[1]
+    set -l table __crm_opts_$tool
+    for line in $$table $__crm_common
+        set -l f (string split '|' -- $line)
+        set -l args
+        test -n "$f[1]"; and set -a args -s $f[1]
+        set -a args -l $f[2] -d $f[4]
+        if test "$f[3]" = r
+            if test "$f[5]" = @file
+                set -a args -r
+            else if test -n "$f[5]"
+                # -a is expanded like a command line: escape ";" and friends
+                set -a args -x -a (string join ' ' -- (string escape -- (string split ' ' -- $f[5])))
+            else
+                set -a args -x
+            end
+        end
+        complete -c crm-$tool $args
+        complete -c crm -n "__crm_using $tool" $args
+    end
+end
+
+for line in $__crm_tools
+    set -l f (string split '|' -- $line)
+    complete -c crm -f -n __crm_no_tool -a $f[1] -d $f[2]
+    __crm_register $f[1]
+end
+complete -c crm -f -n __crm_no_tool -a help -d 'list the tools, or show a tool\'s manual'
+complete -c crm -f -n __crm_no_tool -l help -d 'show help and exit'
+complete -c crm -f -n __crm_no_tool -l version -d 'show the version and exit'
+complete -c crm -f -n '__crm_using help' -a "(string replace -r '\|.*' '' -- \$__crm_tools)"

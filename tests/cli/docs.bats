@@ -1,0 +1,105 @@
+#!/usr/bin/env bats
+# Help, man pages and completions agree (STYLE practice 14); man pages are
+# mandoc-clean; bash completion completes option names and option values.
+
+setup() {
+	load helpers
+	ROOT="$BATS_TEST_DIRNAME/../.."
+}
+
+# The long options TOOL --help prints, one a line.
+long_options() {
+	"$1" --help | grep -o -- '--[a-z][a-z-]*' | sort -u
+}
+
+@test "every long option of each tool's --help is in its man page" {
+	local src tool opt missing=
+	for src in "$ROOT"/cmd/crm-*.c; do
+		tool=$(basename "$src" .c)
+		[ -f "$ROOT/man/$tool.1" ] || { echo "no man/$tool.1"; return 1; }
+		run -0 --separate-stderr "$tool" --help
+		[ -n "$output" ]
+		[ -z "$stderr" ]
+		for opt in $(long_options "$tool"); do
+			# mdoc writes --opt as "Fl -opt".
+			grep -qE -- "Fl -${opt#--}([^a-z-]|\$)" "$ROOT/man/$tool.1" ||
+				missing="$missing $tool:$opt"
+		done
+	done
+	[ -z "$missing" ] || { echo "missing from man pages:$missing"; return 1; }
+}
+
+@test "every long option of each tool's --help is in all three completion files" {
+	local src tool opt f missing=
+	for src in "$ROOT"/cmd/crm-*.c; do
+		tool=$(basename "$src" .c)
+		for opt in $(long_options "$tool"); do
+			# bash lists "--opt"; zsh "--opt" in a spec; fish "|opt|" in a table.
+			grep -qE -- "(^|[^a-z-])${opt}([^a-z-]|\$)" "$ROOT/completions/crm.bash" ||
+				missing="$missing crm.bash:$opt"
+			grep -qE -- "(^|[^a-z-])${opt}([^a-z-]|\$)" "$ROOT/completions/_crm" ||
+				missing="$missing _crm:$opt"
+			grep -qF -- "|${opt#--}|" "$ROOT/completions/crm.fish" ||
+				missing="$missing crm.fish:$opt"
+		done
+		# and the tool itself is known to each file
+		grep -qF -- "$tool" "$ROOT/completions/crm.bash" || missing="$missing crm.bash:$tool"
+		grep -qF -- "$tool" "$ROOT/completions/_crm" || missing="$missing _crm:$tool"
+		grep -qF -- "'${tool#crm-}|" "$ROOT/completions/crm.fish" || missing="$missing crm.fish:$tool"
+	done
+	[ -z "$missing" ] || { echo "missing from completions:$missing"; return 1; }
+}
+
+@test "mandoc -T lint -W warning is silent for every man page" {
+	run -0 --separate-stderr mandoc -T lint -W warning "$ROOT"/man/*.[1-9]
+	[ -z "$output" ]
+	[ -z "$stderr" ]
+}
+
+# complete WORD... : run the bash completion for a command line whose last
+# word is being completed; prints COMPREPLY one a line.
+complete_line() {
+	bash --norc --noprofile -c '
+		source "$1/completions/crm.bash" || exit 1
+		shift
+		COMP_WORDS=("$@")
+		COMP_CWORD=$((${#COMP_WORDS[@]} - 1))
+		COMP_LINE="$*"
+		COMP_POINT=${#COMP_LINE}
+		_crm || exit 1
+		printf "%s\n" "${COMPREPLY[@]}"
+	' bash "$ROOT" "$@"
+}
+
+@test "bash: crm-import --kind <TAB> offers the kinds" {
+	run -0 --separate-stderr complete_line crm-import --kind ""
+	[ -z "$stderr" ]
+	[[ $'\n'"$output"$'\n' == *$'\norders\n'* ]]
+	[[ $'\n'"$output"$'\n' == *$'\ncustomers\n'* ]]
+}
+
+@test "bash: crm-import --enc<TAB> completes --encoding" {
+	run -0 --separate-stderr complete_line crm-import --enc
+	[ -z "$stderr" ]
+	[ "$output" = "--encoding" ]
+}
+
+@test "bash: crm import --kind <TAB> completes like crm-import" {
+	run -0 --separate-stderr complete_line crm import --kind o
+	[ -z "$stderr" ]
+	[ "$output" = "orders" ]
+}
+
+@test "bash: crm <TAB> offers the installed tools and help" {
+	run -0 --separate-stderr complete_line crm ""
+	[ -z "$stderr" ]
+	[[ $'\n'"$output"$'\n' == *$'\nimport\n'* ]]
+	[[ $'\n'"$output"$'\n' == *$'\nhelp\n'* ]]
+}
+
+@test "bash: completion is registered for crm and crm-import" {
+	run -0 --separate-stderr bash --norc --noprofile -c \
+		'source "$1/completions/crm.bash" && complete -p crm crm-import' bash "$ROOT"
+	[[ "$output" == *"-F _crm crm"* ]]
+	[[ "$output" == *"-F _crm crm-import"* ]]
+}

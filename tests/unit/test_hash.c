@@ -1,0 +1,67 @@
+/* Unit tests for lib/hash: get/put/add, growth, binary keys. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "hash.h"
+
+static void
+test_put_get_many(void **state)
+{
+	crm_hash *h = crm_hash_new();
+	char key[32];
+	int64_t v;
+	int i;
+
+	(void)state;
+	for (i = 0; i < 100000; i++) {
+		snprintf(key, sizeof key, "C%d", i);
+		assert_false(crm_hash_get(h, key, strlen(key), &v));
+		crm_hash_put(h, key, strlen(key), i * 3);
+	}
+	assert_int_equal(crm_hash_count(h), 100000);
+	for (i = 0; i < 100000; i++) {
+		snprintf(key, sizeof key, "C%d", i);
+		assert_true(crm_hash_get(h, key, strlen(key), &v));
+		assert_int_equal(v, i * 3);
+	}
+	crm_hash_put(h, "C7", 2, -5);
+	assert_true(crm_hash_get(h, "C7", 2, &v));
+	assert_int_equal(v, -5);
+	assert_int_equal(crm_hash_count(h), 100000);
+	crm_hash_free(h);
+}
+
+static void
+test_add_counts_and_binary_keys(void **state)
+{
+	crm_hash *h = crm_hash_new();
+	const char a[] = {'x', '\0', 'y'}, b[] = {'x', '\0', 'z'};
+	int64_t v;
+
+	(void)state;
+	assert_int_equal(crm_hash_add(h, a, 3, 1), 1);
+	assert_int_equal(crm_hash_add(h, a, 3, 1), 2);
+	assert_int_equal(crm_hash_add(h, b, 3, 1), 1);
+	assert_true(crm_hash_get(h, a, 2, &v) == false);
+	assert_true(crm_hash_get(h, "", 0, &v) == false);
+	crm_hash_put(h, "", 0, 9);
+	assert_true(crm_hash_get(h, "", 0, &v));
+	assert_int_equal(v, 9);
+	crm_hash_free(h);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_put_get_many),
+		cmocka_unit_test(test_add_counts_and_binary_keys),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
