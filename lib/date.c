@@ -661,11 +661,29 @@ crm_date_parse(const char *s, enum crm_date_order order, bool allow_serial,
 	int r;
 	int64_t days;
 
-	/* Fast path for the form machines write: exactly "YYYY-MM-DD". */
-	if (s != NULL && strlen(s) == 10 && crm_date_parse_iso(s, &days) == 0) {
+	size_t len = s ? strlen(s) : 0;
+	char day[11];
+
+	/* Fast paths for the forms machines write: "YYYY-MM-DD" and
+	 * "YYYY-MM-DD HH:MM:SS". */
+	if (len == 10 && crm_date_parse_iso(s, &days) == 0) {
 		if (out != NULL)
 			*out = (struct crm_datetime){ days, 0, false };
 		return 0;
+	}
+	if (len == 19 && s[10] == ' ' && s[13] == ':' && s[16] == ':' && isdig(s[11]) &&
+	    isdig(s[12]) && isdig(s[14]) && isdig(s[15]) && isdig(s[17]) && isdig(s[18])) {
+		int hh = (s[11] - '0') * 10 + (s[12] - '0');
+		int mi = (s[14] - '0') * 10 + (s[15] - '0');
+		int ss = (s[17] - '0') * 10 + (s[18] - '0');
+
+		memcpy(day, s, 10);
+		day[10] = '\0';
+		if (hh < 24 && mi < 60 && ss < 60 && crm_date_parse_iso(day, &days) == 0) {
+			if (out != NULL)
+				*out = (struct crm_datetime){ days, hh * 3600 + mi * 60 + ss, true };
+			return 0;
+		}
 	}
 	if (s == NULL || (f = crm_text_fold_width(s)) == NULL)
 		return -1;

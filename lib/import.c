@@ -294,8 +294,11 @@ bind_vals(crm_store *s, sqlite3_stmt *st, const struct val *v, int n)
 	int i;
 
 	for (i = 0; i < n; i++) {
-		if (v[i].type == V_TEXT)
-			crm_store_bind_text(s, st, i + 1, v[i].s);
+		/* The values outlive the step: SQLite need not copy them. */
+		if (v[i].type == V_TEXT && sqlite3_bind_text(st, i + 1, v[i].s, -1, SQLITE_STATIC) != SQLITE_OK)
+			crm_store_die(s, SQLITE_ERROR, "bind");
+		else if (v[i].type == V_TEXT)
+			continue;
 		else if (v[i].type == V_INT)
 			crm_store_bind_int(s, st, i + 1, v[i].i);
 		else
@@ -1303,9 +1306,10 @@ crm_import_count_reject(crm_importer *imp)
 	imp->counts.rejected++;
 }
 
-/* Leads with a paid order from this run become customers. Their previous
- * status is kept for --undo (a partial snapshot: restore leaves the other
- * columns alone), except for customers this run created, which undo deletes.
+/* Leads with a paid order from this run become customers. Which ones, with
+ * their updated_at, is kept for --undo in one import_undo row (tbl
+ * "customers_promoted"), except for customers this run created, which undo
+ * deletes.
  * The ids go through a temporary table so the work is two statements. */
 static void
 promote_buyers(crm_importer *imp)
@@ -1325,10 +1329,12 @@ promote_buyers(crm_importer *imp)
 		run(s, add);
 	}
 	sqlite3_finalize(add);
+	/* One undo record for all of them: [[id, updated_at], ...]. */
 	st = crm_store_prepare(s, "INSERT INTO import_undo(import_id, tbl, row_id, old) "
-	                       "SELECT ?32, 'customers', id, json_object('status', status, "
-	                       "'updated_at', updated_at) FROM customers WHERE status = 'lead' "
-	                       "AND import_id IS NOT ?32 AND id IN (SELECT id FROM temp.buyers)");
+	                       "SELECT ?32, 'customers_promoted', 0, "
+	                       "json_group_array(json_array(id, updated_at)) FROM customers "
+	                       "WHERE status = 'lead' AND import_id IS NOT ?32 "
+	                       "AND id IN (SELECT id FROM temp.buyers) HAVING count(*) > 0");
 	bind_common(imp, st, NULL, 0);
 	run(s, st);
 	sqlite3_finalize(st);
@@ -1430,7 +1436,7 @@ sql_restore(const struct table *t)
 int
 crm_import_undo(crm_store *s, int64_t id, const char *now)
 {
-	sqlite3_stmt *st;
+	sqlite3_stmt *st, *demote;
 	sqlite3_stmt *restore[CRM_NKINDS];
 	char *sql;
 	int k, rc;
@@ -1462,11 +1468,20 @@ crm_import_undo(crm_store *s, int64_t id, const char *now)
 		restore[k] = crm_store_prepare(s, sql);
 		free(sql);
 	}
+	demote = crm_store_prepare(s, "UPDATE customers SET status = 'lead', "
+	                           "updated_at = json_extract(j.value, '$[1]') FROM json_each(?1) AS j "
+	                           "WHERE customers.id = json_extract(j.value, '$[0]')");
 	st = crm_store_prepare(s, "SELECT tbl, row_id, old FROM import_undo WHERE import_id = ?1 "
 	                       "ORDER BY rowid DESC");
 	crm_store_bind_int(s, st, 1, id);
 	while (crm_store_step(s, st) == SQLITE_ROW) {
 		const char *tbl = (const char *)sqlite3_column_text(st, 0);
+
+		if (strcmp(tbl, "customers_promoted") == 0) {
+			crm_store_bind_text(s, demote, 1, (const char *)sqlite3_column_text(st, 2));
+			run(s, demote);
+			continue;
+		}
 
 		for (k = 0; k < CRM_NKINDS; k++) {
 			if (strcmp(tbl, tables[k]->name) != 0)
@@ -1477,6 +1492,7 @@ crm_import_undo(crm_store *s, int64_t id, const char *now)
 		}
 	}
 	sqlite3_finalize(st);
+	sqlite3_finalize(demote);
 	for (k = 0; k < CRM_NKINDS; k++)
 		sqlite3_finalize(restore[k]);
 

@@ -171,12 +171,63 @@ is_ascii(const char *s)
 	return true;
 }
 
+/* squeeze() for ASCII: the same rules without decoding. */
+static char *
+squeeze_ascii(const char *s)
+{
+	size_t len = strlen(s), o = 0, i;
+	char *out = crm_xmalloc(len + 1);
+	bool pending = false;
+
+	for (i = 0; i < len; i++) {
+		if (s[i] == ' ' || (s[i] >= 0x09 && s[i] <= 0x0D)) {
+			if (o > 0)
+				pending = true;
+			continue;
+		}
+		if (pending)
+			out[o++] = ' ';
+		pending = false;
+		out[o++] = s[i];
+	}
+	out[o] = '\0';
+	return out;
+}
+
+/* True when every character of the well-formed s is one NFC leaves alone
+ * whatever surrounds it: ASCII, CJK symbols and punctuation (U+3001..U+303F),
+ * CJK unified ideographs (U+4E00..U+9FFF) and half/full-width forms
+ * (U+FF00..U+FFEF). Chinese names and product titles then skip utf8proc. */
+static bool
+nfc_stable(const char *str)
+{
+	const unsigned char *s = (const unsigned char *)str;
+	uint32_t cp;
+
+	while (*s) {
+		if (*s < 0x80) {
+			s++;
+			continue;
+		}
+		if ((*s & 0xF0) != 0xE0 || (s[1] & 0xC0) != 0x80 || (s[2] & 0xC0) != 0x80)
+			return false;
+		cp = (uint32_t)(*s & 0x0F) << 12 | (uint32_t)(s[1] & 0x3F) << 6 | (s[2] & 0x3F);
+		if (!((cp >= 0x3001 && cp <= 0x303F) || (cp >= 0x4E00 && cp <= 0x9FFF) ||
+		      (cp >= 0xFF00 && cp <= 0xFFEF)))
+			return false;
+		s += 3;
+	}
+	return true;
+}
+
 char *
 crm_text_clean(const char *s)
 {
 	char *nfc, *out;
 
 	if (s != NULL && is_ascii(s))
+		return squeeze_ascii(s);
+	if (s != NULL && crm_text_valid_utf8(s, strlen(s)) && nfc_stable(s))
 		return squeeze(s);
 	if (s == NULL || !crm_text_valid_utf8(s, strlen(s)))
 		return NULL;
@@ -195,7 +246,7 @@ crm_text_fold_width(const char *str)
 	char *tmp, *out;
 
 	if (s != NULL && is_ascii(str))
-		return squeeze(str);
+		return squeeze_ascii(str);
 	if (s == NULL || !crm_text_valid_utf8(str, len = strlen(str)))
 		return NULL;
 	/* Fold before cleaning so a leading U+3000 is trimmed like a space;
