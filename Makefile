@@ -8,7 +8,7 @@ DATADIR ?= $(PREFIX)/share
 CFLAGS  ?= -O2 -g
 VERSION := 0.1.0
 
-PKGS    := sqlite3 yaml-0.1 uchardet opencc libutf8proc nettle
+PKGS    := sqlite3 yaml-0.1 uchardet libutf8proc nettle
 override CPPFLAGS += -Ilib -DCRM_VERSION='"$(VERSION)"' -D_GNU_SOURCE
 override CFLAGS   += -std=c11 -Wall -Wextra -Werror $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 LDLIBS  := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lcsv -lm
@@ -30,7 +30,7 @@ UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNITS    := $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
 MANS     := $(wildcard man/*.[157])
 
-.PHONY: all check unit cli lint-man install uninstall clean demo bench fuzz deps
+.PHONY: all check check-run install uninstall clean demo bench fuzz deps
 all: $(BINS)
 
 $(B)/lib/%.o: lib/%.c lib/*.h
@@ -53,12 +53,18 @@ deps:
 	@sh tests/deps.sh
 
 # check: every unit test (cmocka, TAP) and every CLI test (bats), through prove.
-check: deps $(BINS) $(UNITS)
-	@if [ -n "$(MANS)" ]; then mandoc -T lint -W warning $(MANS) || exit 1; fi
-	CRM_BIN=$(CURDIR)/$(B)/bin CRM_UNIT=$(CURDIR)/$(B)/tests \
-	    prove --exec 'sh tests/run-one.sh' $(UNITS) tests/cli/*.bats
+# deps runs first in its own make, so a fresh machine has pkg-config and the
+# libraries before this Makefile's $(shell pkg-config ...) lines are read again.
+check: deps
+	@$(MAKE) --no-print-directory check-run
 
-demo: deps all
+check-run: $(BINS) $(UNITS) $(FUZZ_REPLAY)
+	@if [ -n "$(MANS)" ]; then mandoc -T lint -W warning $(MANS) || exit 1; fi
+	CRM_BIN=$(CURDIR)/$(B)/bin CRM_UNIT=$(CURDIR)/$(B)/tests CRM_FUZZ=$(CURDIR)/$(B)/fuzz \
+	    prove --exec 'sh tests/run-one.sh' $(UNITS) $(FUZZ_TAP) tests/cli/*.bats
+
+demo: deps
+	@$(MAKE) --no-print-directory all
 	@CRM_BIN=$(CURDIR)/$(B)/bin sh tests/data/demo.sh
 
 bench: all

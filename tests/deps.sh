@@ -1,7 +1,7 @@
 #!/bin/sh
 # Install the Debian packages crm-tools builds and tests with, when any is missing.
 pkgs="build-essential pkg-config libcsv-dev libsqlite3-dev libyaml-dev libuchardet-dev
-libopencc-dev libutf8proc-dev nettle-dev libcmocka-dev bats mandoc sqlite3 perl"
+libutf8proc-dev nettle-dev libcmocka-dev bats mandoc sqlite3 perl"
 missing=
 for p in $pkgs; do
 	dpkg -s "$p" >/dev/null 2>&1 || missing="$missing $p"
