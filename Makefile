@@ -29,6 +29,12 @@ BINS     := $(TOOLS:%=$(B)/bin/%)
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNITS    := $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
 MANS     := $(wildcard man/*.[157])
+# Fuzz targets: built with the normal compiler and replayed over their corpora
+# in make check; tests/fuzz/run.sh builds them with clang/libFuzzer for make fuzz.
+FUZZ_SRC     := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_REPLAY  := $(FUZZ_SRC:tests/fuzz/%.c=$(B)/fuzz/%)
+FUZZ_TAP     := $(FUZZ_REPLAY)
+FUZZ_SECONDS ?= 60
 
 .PHONY: all check check-run install uninstall clean demo bench fuzz deps
 all: $(BINS)
@@ -47,6 +53,13 @@ $(B)/bin/%: cmd/%.c $(B)/libcrm.a
 $(B)/tests/%: tests/unit/%.c $(B)/libcrm.a
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(B)/libcrm.a $(LDLIBS) $(shell pkg-config --libs cmocka)
+
+$(B)/fuzz/%: tests/fuzz/%.c tests/fuzz/replay.c $(B)/libcrm.a
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< tests/fuzz/replay.c $(B)/libcrm.a $(LDLIBS)
+
+fuzz: deps
+	sh tests/fuzz/run.sh $(FUZZ_SECONDS)
 
 # deps: install the Debian build and test dependencies when any is missing.
 deps:

@@ -105,6 +105,17 @@ grow(crm_hash *h)
 	free(old_lo);
 }
 
+void
+crm_hash_reserve(crm_hash *h, size_t n)
+{
+	size_t cap = h->cap;
+
+	while (n * 10 > cap * 7)
+		cap *= 2;
+	while (h->cap < cap)
+		grow(h);
+}
+
 bool
 crm_hash_get(const crm_hash *h, const void *key, size_t len, int64_t *value)
 {

@@ -17,6 +17,9 @@
 typedef struct crm_hash crm_hash;
 
 crm_hash *crm_hash_new(void);
+/* Make room for n keys at once, so filling the map never doubles it (a
+ * doubling briefly holds the old and the new table). */
+void crm_hash_reserve(crm_hash *h, size_t n);
 void crm_hash_free(crm_hash *h);
 /* Value stored under key[0..len), or false when absent. */
 bool crm_hash_get(const crm_hash *h, const void *key, size_t len, int64_t *value);

@@ -117,8 +117,8 @@ struct crm_importer {
 	struct crm_import_counts counts;
 	int64_t *touched;              /* customer rowids this run touched */
 	size_t ntouched, cap_touched;
-	int64_t *buyers;               /* customers with a paid order in this run */
-	size_t nbuyers, cap_buyers;
+	unsigned char *buyers;         /* bit per customer rowid: a paid order in this run */
+	size_t buyers_bytes;
 	const char *const *fields;     /* the row being imported */
 	size_t nfields;
 };
@@ -981,6 +981,24 @@ row_key(crm_importer *imp, char tag, const char *number, const crm_buf *parts)
 	return crm_buf_str(&imp->key);
 }
 
+/* Remember that customer id bought in this run: a bit per rowid keeps the
+ * memory at an eighth of a byte per customer however many orders come. */
+static void
+mark_buyer(crm_importer *imp, int64_t id)
+{
+	size_t byte = (size_t)id / 8, n;
+
+	if (byte >= imp->buyers_bytes) {
+		n = imp->buyers_bytes ? imp->buyers_bytes : 1024;
+		while (n <= byte)
+			n *= 2;
+		imp->buyers = crm_xreallocarray(imp->buyers, n, 1);
+		memset(imp->buyers + imp->buyers_bytes, 0, n - imp->buyers_bytes);
+		imp->buyers_bytes = n;
+	}
+	imp->buyers[byte] |= (unsigned char)(1u << (id % 8));
+}
+
 static void
 count(crm_importer *imp, enum outcome out)
 {
@@ -1075,7 +1093,7 @@ import_order(crm_importer *imp)
 	count(imp, upsert(imp, &imp->sql, v, key, &row_id));
 	/* A customer this row created was created as what the order makes it. */
 	if (strcmp(v[O_STATUS].s, "paid") == 0 && !imp->created_now)
-		id_push(&imp->buyers, &imp->nbuyers, &imp->cap_buyers, cust);
+		mark_buyer(imp, cust);
 	return NULL;
 }
 
@@ -1199,7 +1217,14 @@ load_external_ids(crm_importer *imp)
 		"FROM customers WHERE source = ?1 AND external_id IS NOT NULL");
 	const char *ext, *k;
 	size_t klen;
+	sqlite3_stmt *count = crm_store_prepare(imp->store, "SELECT coalesce(max(id), 0) FROM customers");
 
+	/* Size the map once (max(id) bounds the count and costs no scan). */
+	if (crm_store_step(imp->store, count) == SQLITE_ROW)
+		crm_hash_reserve(imp->ext_ids, (size_t)sqlite3_column_int64(count, 0) +
+		                 (imp->map->kind == CRM_KIND_CUSTOMERS ?
+		                  (size_t)imp->opt->expected_rows : 0));
+	sqlite3_finalize(count);
 	sqlite3_bind_text(st, 1, imp->opt->source, -1, SQLITE_STATIC);
 	while (crm_store_step(imp->store, st) == SQLITE_ROW) {
 		ext = (const char *)sqlite3_column_text(st, 0);
@@ -1318,14 +1343,15 @@ promote_buyers(crm_importer *imp)
 	sqlite3_stmt *add, *st;
 	size_t i;
 
-	if (imp->nbuyers == 0)
+	if (imp->buyers_bytes == 0)
 		return;
-	id_sort_unique(imp->buyers, &imp->nbuyers);
 	crm_store_exec(s, "CREATE TEMP TABLE IF NOT EXISTS buyers(id INTEGER PRIMARY KEY)");
 	crm_store_exec(s, "DELETE FROM temp.buyers");
 	add = crm_store_prepare(s, "INSERT INTO temp.buyers(id) VALUES (?1)");
-	for (i = 0; i < imp->nbuyers; i++) {
-		crm_store_bind_int(s, add, 1, imp->buyers[i]);
+	for (i = 0; i < imp->buyers_bytes * 8; i++) {
+		if (!(imp->buyers[i / 8] & (1u << (i % 8))))
+			continue;
+		crm_store_bind_int(s, add, 1, (int64_t)i);
 		run(s, add);
 	}
 	sqlite3_finalize(add);

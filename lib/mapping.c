@@ -184,29 +184,46 @@ field_for_kind(enum crm_field f, enum crm_kind k)
 	return crm_field_in_kind(f, k) ? f : F_NONE;
 }
 
-/* True when key (already folded) is one of the '|'-separated words. */
-static bool
-words_match(const char *words, const char *key)
-{
-	const char *p = words, *bar;
-	char *wkey;
-	bool hit = false;
+/* The built-in synonyms folded with crm_text_key(), once per process: a
+ * NULL-terminated list of keys per entry of builtin[]. Reachable from this
+ * static until exit. */
+static char **folded[sizeof builtin / sizeof builtin[0]];
 
-	while (!hit && *p) {
+static char **
+fold_words(const char *words)
+{
+	size_t n = 1, i = 0;
+	const char *p, *bar;
+	char **keys, *word;
+
+	for (p = words; *p; p++)
+		n += *p == '|';
+	keys = crm_xcalloc(n + 1, sizeof *keys);
+	for (p = words; *p; p = *bar ? bar + 1 : bar) {
 		bar = strchr(p, '|');
 		if (bar == NULL)
 			bar = p + strlen(p);
-		{
-			char *word = crm_xstrndup(p, (size_t)(bar - p));
-
-			wkey = crm_text_key(word);
-			hit = wkey != NULL && strcmp(wkey, key) == 0;
-			free(wkey);
-			free(word);
-		}
-		p = *bar ? bar + 1 : bar;
+		word = crm_xstrndup(p, (size_t)(bar - p));
+		keys[i] = crm_text_key(word);
+		free(word);
+		if (keys[i] != NULL)
+			i++;
 	}
-	return hit;
+	return keys;
+}
+
+/* True when key (already folded) is one of entry e's words. */
+static bool
+words_match(size_t e, const char *key)
+{
+	char **k;
+
+	if (folded[e] == NULL)
+		folded[e] = fold_words(builtin[e].words);
+	for (k = folded[e]; *k; k++)
+		if (strcmp(*k, key) == 0)
+			return true;
+	return false;
 }
 
 /* The field header names in kind k: config synonyms first, then built-ins. */
@@ -229,7 +246,7 @@ field_of_header(const char *key, enum crm_kind k, const struct crm_config *cfg)
 	}
 	for (i = 0; i < sizeof builtin / sizeof builtin[0]; i++) {
 		f = field_for_kind(builtin[i].field, k);
-		if (f != F_NONE && words_match(builtin[i].words, key))
+		if (f != F_NONE && words_match(i, key))
 			return f;
 	}
 	return F_NONE;

@@ -239,10 +239,16 @@ international(const char *d, char *out, size_t outsz)
 	if ((n = match_cc(d, &cc)) == 0)
 		return CRM_PHONE_INVALID;
 	d += n;
-	/* "+44 (0)20 ...": the trunk prefix never belongs after the code. */
+	/* "+44 (0)20 ...": a trunk "0" never belongs after the code, so drop
+	 * one; a second would make a number that normalises differently the next
+	 * time. A trunk "8" (RU, KZ) is not dropped: +7 812 and +7 800 are real
+	 * numbers that start with 8. */
 	trunk = trunk_of_cc(cc);
-	if (*trunk != '\0' && strncmp(d, trunk, strlen(trunk)) == 0)
-		d += strlen(trunk);
+	if (strcmp(trunk, "0") == 0 && d[0] == '0') {
+		d++;
+		if (d[0] == '0')
+			return CRM_PHONE_INVALID;
+	}
 	return emit(cc, d, out, outsz);
 }
 

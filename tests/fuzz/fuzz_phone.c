@@ -15,18 +15,6 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-#ifdef FUZZ_SKIP_KNOWN
-/* Known, reported bugs (regress-double-trunk, regress-ru-trunk-8): a second trunk "0" after the
- * country code is kept, for any code whose region has trunk "0" (+44, +62,
- * ...). Built with -DFUZZ_SKIP_KNOWN, long runs look past it. */
-static int
-known_bug(const char *out)
-{
-	return out[2] == '0' || out[3] == '0' || out[4] == '0' ||
-	       (out[1] == '7' && out[2] == '8'); /* regress-ru-trunk-8 */
-}
-#endif
-
 static int
 digits(const char *s)
 {
@@ -60,10 +48,6 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		CHECK(out[0] == '+' && out[1] != '\0' && digits(out + 1));
 		CHECK(strlen(out) <= 16);
 		CHECK(digits(ext) && strlen(ext) <= 6);
-#ifdef FUZZ_SKIP_KNOWN
-		if (known_bug(out))
-			continue;
-#endif
 		r = crm_phone_e164(out, regions[i], out2, sizeof out2, ext2, sizeof ext2);
 		if (r != CRM_PHONE_OK || strcmp(out, out2) != 0) {
 			fprintf(stdout, "fuzz_phone: \"%s\" in %s gives %s, which gives %d \"%s\"\n",

@@ -5,8 +5,8 @@
 # tests/fuzz/corpus/<target> are read, not written). A crash leaves its
 # input as build/fuzz/crash-* (and friends) and makes the script exit 1.
 # Environment: CLANG (default clang), FUZZ_JOBS (parallel targets, default 1),
-# FUZZ_ARGS (extra libFuzzer flags), FUZZ_CFLAGS (e.g. -DFUZZ_SKIP_KNOWN to
-# look past bugs already reported, so a long run can find the next one).
+# FUZZ_ARGS (extra libFuzzer flags), FUZZ_CFLAGS (extra compiler flags for the targets;
+# e.g. -DNDEBUG).
 set -eu
 cd "$(dirname "$0")/../.."
 secs=${1:-60}
