@@ -296,6 +296,7 @@ import_file(const struct options *o, struct crm_import_options *io, crm_store *s
 	sha256_update(&sha, hlen, (const uint8_t *)hdr);
 	rpath = rejects_path(o, file);
 	rj = crm_rejects_new(rpath, crm_csv_encoding(r), crm_csv_delimiter(r), hdr, hlen);
+	crm_rejects_set_bom(rj, crm_csv_had_bom(r));
 	free(rpath);
 	io->expected_rows = estimate_rows(file, hlen);
 	imp = crm_import_start(s, io, m, strcmp(file, "-") == 0 ? "<stdin>" : file);

@@ -35,6 +35,7 @@ struct crm_csv_reader {
 	const char *encoding;   /* iconv name (static) */
 	bool convert_fields;    /* ASCII-safe, not UTF-8: iconv each field */
 	bool stream;            /* wide encoding: whole stream converted first */
+	bool had_bom;           /* the input began with a byte order mark */
 	crm_decoder *dec;
 	char *badenc;           /* "invalid X byte sequence" / "invalid UTF-8" */
 	char delim;
@@ -348,6 +349,7 @@ crm_csv_open_stream(FILE *fp, const char *name, const struct crm_csv_options *op
 	} else
 		r->encoding = detected;
 	r->start = bom;
+	r->had_bom = bom > 0 || (given != NULL && strncmp(given, "UTF-16", 6) == 0);
 
 	r->dec = crm_decoder_new(r->encoding);
 	if (r->dec == NULL) {
@@ -502,6 +504,12 @@ char
 crm_csv_delimiter(const crm_csv_reader *r)
 {
 	return r->delim;
+}
+
+bool
+crm_csv_had_bom(const crm_csv_reader *r)
+{
+	return r->had_bom;
 }
 
 const char *

@@ -87,6 +87,9 @@ int crm_csv_next(crm_csv_reader *r, const struct crm_csv_record **rec);
 const char *crm_csv_name(const crm_csv_reader *r);     /* file name as given, "-" → "<stdin>" */
 const char *crm_csv_encoding(const crm_csv_reader *r); /* detected or given */
 char crm_csv_delimiter(const crm_csv_reader *r);       /* detected or given */
+/* True when the input began with a byte order mark (Excel's UTF-8 and
+ * "Unicode text" exports do): a file written for it should have one too. */
+bool crm_csv_had_bom(const crm_csv_reader *r);
 /* Raw bytes of the first record (the header line) as read, BOM removed. */
 const char *crm_csv_raw_header(const crm_csv_reader *r, size_t *len);
 void crm_csv_close(crm_csv_reader *r);

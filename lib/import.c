@@ -498,11 +498,11 @@ static const char direction_words[] =
 	"in:in|inbound|incoming|received|呼入|来电|來電|客户来电|客戶來電;"
 	"out:out|outbound|outgoing|sent|呼出|去电|去電|外呼";
 static const char kind_words[] =
-	"call:call|phone|phone_call|电话|電話|通话|通話|致电|致電;"
+	"call:call|phone|phone_call|电话|電話|通话|通話|致电|致電|回访|回訪;"
 	"meeting:meeting|visit|会议|會議|会面|會面|拜访|拜訪|面谈|面談;"
 	"message:message|sms|chat|email|wechat|消息|讯息|訊息|短信|微信|邮件|郵件;"
 	"note:note|memo|备注|備註|记录|記錄;"
-	"survey:survey|questionnaire|feedback|问卷|問卷|调查|調查|回访|回訪|满意度调查|滿意度調查";
+	"survey:survey|questionnaire|feedback|问卷|問卷|调查|調查|满意度调查|滿意度調查";
 static const char severity_words[] =
 	"low:low|minor|低|轻微|輕微;"
 	"normal:normal|medium|moderate|中|一般|普通;"

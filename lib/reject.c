@@ -21,6 +21,7 @@ struct crm_rejects {
 	FILE *fp;          /* NULL until the first rejection */
 	long count;
 	int failed;        /* a write failed (reported at close) */
+	bool bom;          /* begin with a UTF-8 byte order mark */
 };
 
 crm_rejects *
@@ -126,6 +127,8 @@ open_file(crm_rejects *r)
 			close(fd);
 		return CRM_EX_CANTCREAT;
 	}
+	if (r->bom && (strcmp(r->encoding, "UTF-8") == 0 || !crm_decode_ascii_safe(r->encoding)))
+		put(r, "\xef\xbb\xbf", 3);
 	put(r, r->header, n);
 	snprintf(cols, sizeof cols, "%c_line%c_reason", r->delimiter, r->delimiter);
 	put(r, cols, strlen(cols));
@@ -171,6 +174,12 @@ crm_rejects_close(crm_rejects *r)
 	free(r->header);
 	free(r);
 	return status;
+}
+
+void
+crm_rejects_set_bom(crm_rejects *r, bool bom)
+{
+	r->bom = bom;
 }
 
 const char *

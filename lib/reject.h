@@ -12,6 +12,7 @@
 #ifndef CRM_REJECT_H
 #define CRM_REJECT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 typedef struct crm_rejects crm_rejects;
@@ -20,6 +21,9 @@ typedef struct crm_rejects crm_rejects;
  * header is the raw header line. Nothing is created yet. */
 crm_rejects *crm_rejects_new(const char *path, const char *encoding, char delimiter,
                              const char *header, size_t header_len);
+/* Start the file with a UTF-8 byte order mark, as the input had one (so
+ * Excel on a Chinese Windows reads it as UTF-8). Only for UTF-8 output. */
+void crm_rejects_set_bom(crm_rejects *r, bool bom);
 /* Write one rejected record. Returns 0, or an exit code (73 cannot create,
  * 74 write error) after a message. */
 int crm_rejects_add(crm_rejects *r, const char *raw, size_t raw_len, long line,

@@ -362,3 +362,11 @@ dump() {
 		fi
 	done
 }
+
+@test "the reject file of a UTF-8 export with BOM starts with a BOM too" {
+	crm-import -q customers_zh.csv
+	{ printf '\xef\xbb\xbf'; cat orders_zh.csv; } > bom_orders.csv
+	run -65 crm-import -q bom_orders.csv
+	[ "$(head -c 3 bom_orders.rejects.csv | od -An -tx1 | tr -d ' ')" = "efbbbf" ]
+	[ "$(wc -l < bom_orders.rejects.csv)" = "5" ]
+}
