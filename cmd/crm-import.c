@@ -267,6 +267,7 @@ import_file(const struct options *o, struct crm_import_options *io, crm_store *s
 	const int64_t *ids;
 	int rc, status = 0;
 	long long nrecords = 0;
+	size_t bytes_read = 0;
 	crm_buf reason = {0};
 
 	if ((r = crm_csv_open(file, &o->csv, &rc)) == NULL)
@@ -302,6 +303,9 @@ import_file(const struct options *o, struct crm_import_options *io, crm_store *s
 	imp = crm_import_start(s, io, m, strcmp(file, "-") == 0 ? "<stdin>" : file);
 	while ((rc = crm_csv_next(r, &rec)) == 1) {
 		sha256_update(&sha, rec->raw_len, (const uint8_t *)rec->raw);
+		bytes_read += rec->raw_len;
+		if (nrecords == 1000 && io->expected_rows > 0)
+			crm_import_expect(imp, estimate_rows(file, bytes_read / 1000) - 1000);
 		if (rec->error == NULL && blank_record(rec))
 			continue;  /* Excel's trailing ",,,," rows carry nothing */
 		if (rec->error) {

@@ -1221,9 +1221,7 @@ load_external_ids(crm_importer *imp)
 
 	/* Size the map once (max(id) bounds the count and costs no scan). */
 	if (crm_store_step(imp->store, count) == SQLITE_ROW)
-		crm_hash_reserve(imp->ext_ids, (size_t)sqlite3_column_int64(count, 0) +
-		                 (imp->map->kind == CRM_KIND_CUSTOMERS ?
-		                  (size_t)imp->opt->expected_rows : 0));
+		crm_hash_reserve(imp->ext_ids, (size_t)sqlite3_column_int64(count, 0));
 	sqlite3_finalize(count);
 	sqlite3_bind_text(st, 1, imp->opt->source, -1, SQLITE_STATIC);
 	while (crm_store_step(imp->store, st) == SQLITE_ROW) {
@@ -1325,6 +1323,13 @@ crm_import_row(crm_importer *imp, const char *const *fields, size_t n)
 }
 
 void
+crm_import_expect(crm_importer *imp, long long rows)
+{
+	if (imp->map->kind == CRM_KIND_CUSTOMERS && rows > 0)
+		crm_hash_reserve(imp->ext_ids, crm_hash_count(imp->ext_ids) + (size_t)rows);
+}
+
+void
 crm_import_count_reject(crm_importer *imp)
 {
 	imp->counts.read++;
@@ -1379,6 +1384,12 @@ crm_import_finish(crm_importer *imp, const char *sha256_hex, struct crm_import_c
 	sqlite3_stmt *st;
 	const struct crm_import_counts *c = &imp->counts;
 
+	/* The maps are done with: free them before SQLite's sorter builds the
+	 * index, so the two never add up in the peak memory. */
+	crm_hash_free(imp->ext_ids);
+	crm_hash_free(imp->occurrences);
+	crm_hash_free(imp->vocab_cache);
+	imp->ext_ids = imp->occurrences = imp->vocab_cache = NULL;
 	if (imp->rebuild_index) {
 		/* The same definition as in schema.sql.h. */
 		crm_store_exec(s, "CREATE INDEX orders_customer ON orders(customer_id)");

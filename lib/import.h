@@ -57,6 +57,10 @@ crm_importer *crm_import_start(crm_store *s, const struct crm_import_options *o,
  * the reason it was refused (owned by the importer, valid until the next
  * call), e.g. 'column "下单时间": cannot read "2024-13-40" as a date'. */
 const char *crm_import_row(crm_importer *imp, const char *const *fields, size_t n);
+/* A better estimate of the rows still to come (from the length of the rows
+ * read so far): the id map of a customer import is sized once for them
+ * instead of doubling as it fills. */
+void crm_import_expect(crm_importer *imp, long long rows);
 /* Count a row refused before it reached the importer (unreadable record). */
 void crm_import_count_reject(crm_importer *imp);
 /* Finish: derived updates (leads that bought become customers), counts and

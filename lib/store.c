@@ -152,6 +152,9 @@ crm_store_open(const char *path, bool create, int busy_ms)
 	sqlite3_extended_result_codes(s->db, 1);
 	sqlite3_busy_timeout(s->db, busy_ms);
 	/* journal_mode needs a lock when it changes anything; the busy timeout covers it. */
+	/* 16 KiB pages (before the first table exists; a no-op afterwards):
+	 * a quarter of the page reads and writes of a big import, shallower trees. */
+	crm_store_exec(s, "PRAGMA page_size = 16384");
 	crm_store_exec(s, "PRAGMA journal_mode = WAL");
 	crm_store_exec(s, "PRAGMA foreign_keys = ON");
 	crm_store_exec(s, "PRAGMA synchronous = NORMAL");
