@@ -354,6 +354,23 @@ import_file(const struct options *o, struct crm_import_options *io, crm_store *s
 	return status;
 }
 
+/* A load bigger than the store it goes into (and over 16 MB): worth a
+ * rollback journal for the run (crm_store_bulk). */
+static bool
+bulk_load(int nfiles, char **files, const char *db)
+{
+	struct stat sb;
+	off_t in = 0;
+	int i;
+
+	for (i = 0; i < nfiles; i++)
+		if (strcmp(files[i], "-") != 0 && stat(files[i], &sb) == 0 && S_ISREG(sb.st_mode))
+			in += sb.st_size;
+	if (in < 16 * 1024 * 1024)
+		return false;
+	return stat(db, &sb) != 0 || in > sb.st_size;
+}
+
 static int
 cmp_id(const void *a, const void *b)
 {
@@ -419,6 +436,8 @@ main(int argc, char **argv)
 			fprintf(stderr, "import %lld undone\n", o.undo_id);
 	} else {
 		io = (struct crm_import_options){o.source, o.create_missing, cfg, o.now, o.emit, 0};
+		if (bulk_load(argc - optind, argv + optind, crm_store_path(s)))
+			crm_store_bulk(s);
 		crm_store_begin(s);
 		for (i = optind; i < argc; i++)
 			crm_status_merge(&status, import_file(&o, &io, s, argv[i], &touched));

@@ -15,11 +15,14 @@
 struct crm_store {
 	sqlite3 *db;  /* the connection */
 	char *path;   /* file name as given, for messages */
+	bool bulk;    /* in a rollback journal for a bulk load; back to WAL after */
 };
 
 #define NMIGRATIONS (int)(sizeof crm_migrations / sizeof crm_migrations[0])
 _Static_assert(sizeof crm_migrations / sizeof crm_migrations[0] == CRM_SCHEMA_VERSION,
                "one migration per schema version");
+
+static void leave_bulk(crm_store *s);
 
 static int
 exit_code_for(int rc)
@@ -170,6 +173,7 @@ crm_store_close(crm_store *s)
 {
 	if (s == NULL)
 		return;
+	leave_bulk(s);
 	if (sqlite3_close(s->db) != SQLITE_OK)
 		crm_warn("store %s: close: %s", s->path, sqlite3_errmsg(s->db));
 	free(s->path);
@@ -194,10 +198,47 @@ crm_store_begin(crm_store *s)
 	crm_store_exec(s, "BEGIN IMMEDIATE");
 }
 
+/* Run a journal_mode pragma; true when the mode in force is then want. A
+ * busy store (another connection reading) is no error: the mode stays. */
+static bool
+set_journal(crm_store *s, const char *pragma, const char *want)
+{
+	sqlite3_stmt *st = crm_store_prepare(s, pragma);
+	bool ok = false;
+
+	if (sqlite3_step(st) == SQLITE_ROW)
+		ok = strcmp((const char *)sqlite3_column_text(st, 0), want) == 0;
+	sqlite3_finalize(st);
+	return ok;
+}
+
+bool
+crm_store_bulk(crm_store *s)
+{
+	crm_store_exec(s, "PRAGMA foreign_keys = OFF");
+	/* Leaving WAL needs the only connection; if another job has the store
+	 * open, SQLite says "wal" and we simply stay there. */
+	s->bulk = set_journal(s, "PRAGMA journal_mode = DELETE", "delete");
+	return s->bulk;
+}
+
+/* Back to WAL after a bulk load; harmless when another reader keeps us out
+ * (the next open sets WAL again). */
+static void
+leave_bulk(crm_store *s)
+{
+	if (!s->bulk)
+		return;
+	s->bulk = false;
+	sqlite3_exec(s->db, "PRAGMA journal_mode = WAL", NULL, NULL, NULL);
+	crm_store_exec(s, "PRAGMA foreign_keys = ON");
+}
+
 void
 crm_store_commit(crm_store *s)
 {
 	crm_store_exec(s, "COMMIT");
+	leave_bulk(s);
 }
 
 void
@@ -205,6 +246,7 @@ crm_store_rollback(crm_store *s)
 {
 	if (!sqlite3_get_autocommit(s->db))
 		crm_store_exec(s, "ROLLBACK");
+	leave_bulk(s);
 }
 
 sqlite3_stmt *

@@ -35,6 +35,13 @@ const char *crm_store_path(const crm_store *s);
 
 /* BEGIN IMMEDIATE (takes the write lock now, waiting up to the busy timeout). */
 void crm_store_begin(crm_store *s);
+/* For a load that will write more than the store holds: leave WAL for a
+ * rollback journal for this run when no other connection has the store open
+ * (new pages then go to the file once, not to the WAL and again to the file),
+ * and take no foreign-key checks (the caller writes only ids it read in the
+ * same transaction). Call before crm_store_begin; crm_store_commit and
+ * crm_store_close go back to WAL. Returns true when the journal changed. */
+bool crm_store_bulk(crm_store *s);
 void crm_store_commit(crm_store *s);
 void crm_store_rollback(crm_store *s);
 

@@ -370,3 +370,35 @@ dump() {
 	[ "$(head -c 3 bom_orders.rejects.csv | od -An -tx1 | tr -d ' ')" = "efbbbf" ]
 	[ "$(wc -l < bom_orders.rejects.csv)" = "5" ]
 }
+
+@test "a bulk load (rollback journal for the run) is atomic under SIGKILL and returns to WAL" {
+	crm-import -q customers_zh.csv
+	before=$(dump)
+	# over 16 MB and bigger than the store: crm-import leaves WAL for this run
+	awk 'BEGIN{print "order_no,customer_id,order_date,amount,product,channel,category"; for(i=1;i<=260000;i++) printf "B%d,C00%d,2025-%02d-%02d 10:%02d:00,%d.%02d,product-%d,web-shop-channel,category-%d\n", i, 1+i%4, i%12+1, i%28+1, i%60, i%997, i%100, i%300, i%20}' > bulk.csv
+	[ "$(stat -c %s bulk.csv)" -gt 16777216 ]
+	crm-import -q bulk.csv & pid=$!
+	sleep 1
+	kill -KILL "$pid" 2>/dev/null || true
+	wait "$pid" || true
+	[ "$(q "PRAGMA integrity_check")" = "ok" ]
+	n=$(q "SELECT count(*) FROM orders")
+	if [ "$n" = "0" ]; then [ "$(dump)" = "$before" ]; else [ "$n" = "260000" ]; fi
+	run -0 crm-import -q bulk.csv
+	[ "$(q "SELECT count(*) FROM orders")" = "260000" ]
+	[ "$(q "PRAGMA journal_mode")" = "wal" ]
+	[ "$(q "PRAGMA foreign_key_check")" = "" ]
+	[ "$(q "PRAGMA integrity_check")" = "ok" ]
+}
+
+@test "a bulk load while another job reads the store stays in WAL and succeeds" {
+	crm-import -q customers_zh.csv
+	awk 'BEGIN{print "order_no,customer_id,order_date,amount,product,channel,category"; for(i=1;i<=260000;i++) printf "R%d,C00%d,2025-%02d-%02d 10:%02d:00,%d.%02d,product-%d,web-shop-channel,category-%d\n", i, 1+i%4, i%12+1, i%28+1, i%60, i%997, i%100, i%300, i%20}' > bulk.csv
+	{ echo "BEGIN; SELECT count(*) FROM customers;"; sleep 3; echo "COMMIT;"; } | sqlite3 "$CRM_DB" > /dev/null &
+	sleep 0.5
+	run -0 --separate-stderr crm-import -q bulk.csv
+	[ -z "$stderr" ]
+	wait
+	[ "$(q "SELECT count(*) FROM orders")" = "260000" ]
+	[ "$(q "PRAGMA journal_mode")" = "wal" ]
+}
