@@ -236,7 +236,6 @@ summary(const struct options *o, const char *file, const struct crm_import_count
 	fprintf(stderr, "%s\n", o->dry_run ? " (dry run: nothing written)" : "");
 }
 
-/* Import one file inside the run's transaction. Returns its exit status. */
 /* Rows a file probably holds: its size over the header's length (rows of an
  * export are about as long as its header); 0 for standard input. */
 static long long
@@ -249,6 +248,30 @@ estimate_rows(const char *file, size_t header_len)
 	return (long long)(sb.st_size / (off_t)(header_len > 16 ? header_len : 16));
 }
 
+/* The reason a record was refused, naming its column when one is known. */
+static const char *
+record_error(const struct crm_csv_record *rec, const struct crm_mapping *m, crm_buf *reason)
+{
+	crm_buf_reset(reason);
+	if (rec->error_field >= 0 && (size_t)rec->error_field < m->ncols)
+		crm_buf_printf(reason, "column \"%s\": ", m->headers[rec->error_field]);
+	crm_buf_puts(reason, rec->error);
+	return crm_buf_str(reason);
+}
+
+/* The digest as 64 hex digits into hex. */
+static void
+sha256_hex(struct sha256_ctx *sha, char hex[2 * SHA256_DIGEST_SIZE + 1])
+{
+	uint8_t digest[SHA256_DIGEST_SIZE];
+	size_t i;
+
+	sha256_digest(sha, SHA256_DIGEST_SIZE, digest);
+	for (i = 0; i < SHA256_DIGEST_SIZE; i++)
+		snprintf(hex + 2 * i, 3, "%02x", digest[i]);
+}
+
+/* Import one file inside the run's transaction. Returns its exit status. */
 static int
 import_file(const struct options *o, struct crm_import_options *io, crm_store *s,
             const char *file, crm_buf *touched)
@@ -259,11 +282,10 @@ import_file(const struct options *o, struct crm_import_options *io, crm_store *s
 	crm_importer *imp;
 	crm_rejects *rj;
 	struct sha256_ctx sha;
-	uint8_t digest[SHA256_DIGEST_SIZE];
 	char hex[2 * SHA256_DIGEST_SIZE + 1], *rpath;
 	struct crm_import_counts counts;
 	const char *why, *hdr;
-	size_t i, n, hlen;
+	size_t n, hlen;
 	const int64_t *ids;
 	int rc, status = 0;
 	long long nrecords = 0;
@@ -310,11 +332,7 @@ import_file(const struct options *o, struct crm_import_options *io, crm_store *s
 			continue;  /* Excel's trailing ",,,," rows carry nothing */
 		if (rec->error) {
 			crm_import_count_reject(imp);
-			crm_buf_reset(&reason);
-			if (rec->error_field >= 0 && (size_t)rec->error_field < m->ncols)
-				crm_buf_printf(&reason, "column \"%s\": ", m->headers[rec->error_field]);
-			crm_buf_puts(&reason, rec->error);
-			why = crm_buf_str(&reason);
+			why = record_error(rec, m, &reason);
 		} else {
 			why = crm_import_row(imp, (const char *const *)rec->fields, rec->nfields);
 		}
@@ -330,9 +348,7 @@ import_file(const struct options *o, struct crm_import_options *io, crm_store *s
 	crm_progress_done(&o->common);
 	if (rc < 0)
 		exit(CRM_EX_IOERR);
-	sha256_digest(&sha, SHA256_DIGEST_SIZE, digest);
-	for (i = 0; i < SHA256_DIGEST_SIZE; i++)
-		snprintf(hex + 2 * i, 3, "%02x", digest[i]);
+	sha256_hex(&sha, hex);
 	crm_import_finish(imp, hex, &counts);
 	ids = crm_import_customers(imp, &n);
 	crm_buf_append(touched, ids, n * sizeof *ids);
@@ -354,7 +370,7 @@ import_file(const struct options *o, struct crm_import_options *io, crm_store *s
 	return status;
 }
 
-/* A load bigger than the store it goes into (and over 16 MB): worth a
+/* A load bigger than the store it goes into (and over 1 MB): worth a
  * rollback journal for the run (crm_store_bulk). */
 static bool
 bulk_load(int nfiles, char **files, const char *db)
@@ -366,7 +382,7 @@ bulk_load(int nfiles, char **files, const char *db)
 	for (i = 0; i < nfiles; i++)
 		if (strcmp(files[i], "-") != 0 && stat(files[i], &sb) == 0 && S_ISREG(sb.st_mode))
 			in += sb.st_size;
-	if (in < 16 * 1024 * 1024)
+	if (in < 1024 * 1024)
 		return false;
 	return stat(db, &sb) != 0 || in > sb.st_size;
 }

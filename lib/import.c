@@ -11,6 +11,7 @@
 #include "hash.h"
 #include "money.h"
 #include "phone.h"
+#include "schema.sql.h"
 #include "text.h"
 
 /*
@@ -113,6 +114,8 @@ struct crm_importer {
 	crm_buf key;                   /* the current row's unique key */
 	bool created_now;              /* row_customer created the row's customer */
 	bool rebuild_index;            /* orders_customer dropped, to build at finish */
+	bool rebuild_customers;        /* customers' indexes dropped, to build at finish */
+	bool contacts_unindexed;       /* e-mail and phone indexes are dropped */
 	const char *new_status;        /* status for a customer created now */
 	struct crm_import_counts counts;
 	int64_t *touched;              /* customer rowids this run touched */
@@ -745,6 +748,7 @@ ext_key(crm_importer *imp, const char *ext, size_t *len)
 }
 
 static int64_t survivor(crm_importer *imp, int64_t id);
+static void need_contact_indexes(crm_importer *imp);
 
 /* Survivor rowid of the customer with this e-mail (or phone), or 0. */
 static int64_t
@@ -754,6 +758,7 @@ customer_by(crm_importer *imp, sqlite3_stmt *st, const char *value)
 
 	if (value == NULL)
 		return 0;
+	need_contact_indexes(imp);
 	crm_store_bind_text(imp->store, st, 1, value);
 	if (crm_store_step(imp->store, st) == SQLITE_ROW)
 		id = sqlite3_column_int64(st, 0);
@@ -1232,26 +1237,51 @@ load_external_ids(crm_importer *imp)
 	sqlite3_finalize(st);
 }
 
-/* A big order file goes faster when orders_customer is built once at the end
- * (a sort) than kept up to date row by row (a random B-tree insert each).
- * Worth it when the file adds more than half as many orders as are stored;
- * the index is back before the transaction commits. */
+/* A big file goes faster when the indexes it does not read are built once at
+ * the end (a sort) than kept up to date row by row (a random B-tree insert
+ * each): orders_customer for an order file; for a customer file, the external
+ * id index (the run looks ids up in its own map) and the e-mail, phone and
+ * merged_into ones (e-mail and phone come back at once if a row without an
+ * id needs them). Worth it when the file adds at least 50,000 rows and more
+ * than half as many as the table holds; every index is back before the
+ * transaction commits. */
 static void
-maybe_drop_customer_index(crm_importer *imp)
+maybe_drop_indexes(crm_importer *imp)
 {
 	sqlite3_stmt *st;
 	int64_t stored = 0;
+	bool orders = imp->map->kind == CRM_KIND_ORDERS;
 
-	if (imp->opt->expected_rows < 50000)
+	if (imp->opt->expected_rows < 50000 || (!orders && imp->map->kind != CRM_KIND_CUSTOMERS))
 		return;
-	st = crm_store_prepare(imp->store, "SELECT coalesce(max(id), 0) FROM orders");
+	st = crm_store_prepare(imp->store, orders ? "SELECT coalesce(max(id), 0) FROM orders"
+	                                          : "SELECT coalesce(max(id), 0) FROM customers");
 	if (crm_store_step(imp->store, st) == SQLITE_ROW)
 		stored = sqlite3_column_int64(st, 0);
 	sqlite3_finalize(st);
 	if (imp->opt->expected_rows * 2 < stored)
 		return;
-	crm_store_exec(imp->store, "DROP INDEX IF EXISTS orders_customer");
-	imp->rebuild_index = true;
+	if (orders) {
+		crm_store_exec(imp->store, "DROP INDEX IF EXISTS orders_customer");
+		imp->rebuild_index = true;
+		return;
+	}
+	crm_store_exec(imp->store, "DROP INDEX IF EXISTS customers_external");
+	crm_store_exec(imp->store, "DROP INDEX IF EXISTS customers_email");
+	crm_store_exec(imp->store, "DROP INDEX IF EXISTS customers_phone");
+	crm_store_exec(imp->store, "DROP INDEX IF EXISTS customers_merged");
+	imp->rebuild_customers = imp->contacts_unindexed = true;
+}
+
+/* Before a lookup by e-mail or phone: their indexes must exist. */
+static void
+need_contact_indexes(crm_importer *imp)
+{
+	if (!imp->contacts_unindexed)
+		return;
+	crm_store_exec(imp->store, CRM_INDEX_CUSTOMERS_EMAIL);
+	crm_store_exec(imp->store, CRM_INDEX_CUSTOMERS_PHONE);
+	imp->contacts_unindexed = false;
 }
 
 crm_importer *
@@ -1276,8 +1306,7 @@ crm_import_start(crm_store *s, const struct crm_import_options *o, const struct 
 	imp->vocab_cache = crm_hash_new();
 	load_external_ids(imp);
 
-	if (m->kind == CRM_KIND_ORDERS)
-		maybe_drop_customer_index(imp);
+	maybe_drop_indexes(imp);
 
 	imp->log_insert = crm_store_prepare(s, "INSERT INTO imports(kind, file, sha256, source, "
 	                                    "started_at) VALUES (?1, ?2, '', ?3, ?4)");
@@ -1391,9 +1420,14 @@ crm_import_finish(crm_importer *imp, const char *sha256_hex, struct crm_import_c
 	crm_hash_free(imp->vocab_cache);
 	imp->ext_ids = imp->occurrences = imp->vocab_cache = NULL;
 	if (imp->rebuild_index) {
-		/* The same definition as in schema.sql.h. */
-		crm_store_exec(s, "CREATE INDEX orders_customer ON orders(customer_id)");
+		crm_store_exec(s, CRM_INDEX_ORDERS_CUSTOMER);
 		imp->rebuild_index = false;
+	}
+	if (imp->rebuild_customers) {
+		need_contact_indexes(imp);
+		crm_store_exec(s, CRM_INDEX_CUSTOMERS_EXTERNAL);
+		crm_store_exec(s, CRM_INDEX_CUSTOMERS_MERGED);
+		imp->rebuild_customers = false;
 	}
 	if (imp->map->kind == CRM_KIND_ORDERS)
 		promote_buyers(imp);

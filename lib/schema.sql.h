@@ -6,6 +6,18 @@
 #ifndef CRM_SCHEMA_SQL_H
 #define CRM_SCHEMA_SQL_H
 
+/* Secondary indexes a bulk load may drop and build again at its end
+ * (lib/import.c); named here so both use one definition. */
+#define CRM_INDEX_CUSTOMERS_EXTERNAL \
+	"CREATE UNIQUE INDEX customers_external ON customers(source, external_id) " \
+	"WHERE external_id IS NOT NULL"
+#define CRM_INDEX_CUSTOMERS_EMAIL \
+	"CREATE INDEX customers_email ON customers(email) WHERE email IS NOT NULL"
+#define CRM_INDEX_CUSTOMERS_PHONE \
+	"CREATE INDEX customers_phone ON customers(phone) WHERE phone IS NOT NULL"
+#define CRM_INDEX_CUSTOMERS_MERGED "CREATE INDEX customers_merged ON customers(merged_into)"
+#define CRM_INDEX_ORDERS_CUSTOMER "CREATE INDEX orders_customer ON orders(customer_id)"
+
 static const char *const crm_migrations[] = {
 /* 1: customers, orders, interactions, tickets, the import log and its undo data.
  * import_id columns name the run that added a row; they are not foreign keys
@@ -42,13 +54,12 @@ static const char *const crm_migrations[] = {
 "  extra TEXT,"
 "  import_id INTEGER"
 ");"
-"CREATE UNIQUE INDEX customers_external ON customers(source, external_id)"
-"  WHERE external_id IS NOT NULL;"
-"CREATE INDEX customers_email ON customers(email) WHERE email IS NOT NULL;"
-"CREATE INDEX customers_phone ON customers(phone) WHERE phone IS NOT NULL;"
+CRM_INDEX_CUSTOMERS_EXTERNAL ";"
+CRM_INDEX_CUSTOMERS_EMAIL ";"
+CRM_INDEX_CUSTOMERS_PHONE ";"
 /* merged_into references customers: without an index every customer deleted
  * (import --undo) would scan the table for rows merged into it. */
-"CREATE INDEX customers_merged ON customers(merged_into);"
+CRM_INDEX_CUSTOMERS_MERGED ";"
 "CREATE TABLE orders ("
 "  id INTEGER PRIMARY KEY,"
 "  order_key TEXT NOT NULL UNIQUE,"
@@ -63,7 +74,7 @@ static const char *const crm_migrations[] = {
 "  extra TEXT,"
 "  import_id INTEGER"
 ");"
-"CREATE INDEX orders_customer ON orders(customer_id);"
+CRM_INDEX_ORDERS_CUSTOMER ";"
 "CREATE TABLE interactions ("
 "  id INTEGER PRIMARY KEY,"
 "  interaction_key TEXT NOT NULL UNIQUE,"

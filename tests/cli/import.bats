@@ -374,7 +374,7 @@ dump() {
 @test "a bulk load (rollback journal for the run) is atomic under SIGKILL and returns to WAL" {
 	crm-import -q customers_zh.csv
 	before=$(dump)
-	# over 16 MB and bigger than the store: crm-import leaves WAL for this run
+	# bigger than the store: crm-import leaves WAL for this run
 	awk 'BEGIN{print "order_no,customer_id,order_date,amount,product,channel,category"; for(i=1;i<=260000;i++) printf "B%d,C00%d,2025-%02d-%02d 10:%02d:00,%d.%02d,product-%d,web-shop-channel,category-%d\n", i, 1+i%4, i%12+1, i%28+1, i%60, i%997, i%100, i%300, i%20}' > bulk.csv
 	[ "$(stat -c %s bulk.csv)" -gt 16777216 ]
 	crm-import -q bulk.csv & pid=$!
@@ -401,4 +401,21 @@ dump() {
 	wait
 	[ "$(q "SELECT count(*) FROM orders")" = "260000" ]
 	[ "$(q "PRAGMA journal_mode")" = "wal" ]
+}
+
+@test "a big customer list (indexes built at the end) still matches rows without ids" {
+	awk 'BEGIN{print "customer_id,name,email,phone"; for(i=1;i<=60000;i++) printf "K%d,Name %d,k%d@example.com,139%08d\n", i, i, i, i;
+		print ",Late Update,k7@example.com,"; print ",By Phone,,13900000009"}' > many.csv
+	run -0 --separate-stderr crm-import many.csv
+	[ "$stderr" = "many.csv: 60,002 rows — 60,000 new, 2 updated, 0 unchanged, 0 rejected" ]
+	[ "$(q "SELECT name FROM customers WHERE external_id = 'K7'")" = "Late Update" ]
+	[ "$(q "SELECT name FROM customers WHERE external_id = 'K9'")" = "By Phone" ]
+	[ "$(q "SELECT group_concat(name) FROM (SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'customers' ORDER BY name)")" = "customers_email,customers_external,customers_merged,customers_phone" ]
+	[ "$(q "PRAGMA integrity_check")" = "ok" ]
+	# the file names K7 and K9 twice with different values: a second run
+	# writes both rows again, and ends where the first one did
+	run -0 --separate-stderr crm-import many.csv
+	[ "$stderr" = "many.csv: 60,002 rows — 0 new, 4 updated, 59,998 unchanged, 0 rejected" ]
+	[ "$(q "SELECT name FROM customers WHERE external_id IN ('K7', 'K9') ORDER BY id" | paste -sd,)" = "Late Update,By Phone" ]
+	[ "$(q "SELECT count(*) FROM customers")" = "60000" ]
 }
