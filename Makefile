@@ -58,7 +58,8 @@ $(B)/fuzz/%: tests/fuzz/%.c tests/fuzz/replay.c $(B)/libcrm.a
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< tests/fuzz/replay.c $(B)/libcrm.a $(LDLIBS)
 
-fuzz: deps
+fuzz:
+	@sh tests/deps.sh fuzz
 	sh tests/fuzz/run.sh $(FUZZ_SECONDS)
 
 # deps: install the Debian build and test dependencies when any is missing.
@@ -98,8 +99,10 @@ install: all
 	for t in $(TOOLS); do [ $$t = crm ] || ln -sf crm.fish $(DESTDIR)$(DATADIR)/fish/vendor_completions.d/$$t.fish; done
 
 uninstall:
-	for t in $(TOOLS); do rm -f $(DESTDIR)$(BINDIR)/$$t $(DESTDIR)$(DATADIR)/bash-completion/completions/$$t \
-	    $(DESTDIR)$(DATADIR)/fish/vendor_completions.d/$$t.fish; done
+	for t in $(TOOLS); do \
+	  if [ $$t = crm ] && [ -e $(DESTDIR)$(BINDIR)/crm ] && ! grep -q crm-tools-dispatcher $(DESTDIR)$(BINDIR)/crm; then \
+	    :; else rm -f $(DESTDIR)$(BINDIR)/$$t; fi; \
+	  rm -f $(DESTDIR)$(DATADIR)/bash-completion/completions/$$t $(DESTDIR)$(DATADIR)/fish/vendor_completions.d/$$t.fish; done
 	for m in $(MANS); do s=$${m##*.}; rm -f $(DESTDIR)$(MANDIR)/man$$s/$${m##*/}; done
 	rm -f $(DESTDIR)$(DATADIR)/zsh/site-functions/_crm $(DESTDIR)$(DATADIR)/fish/vendor_completions.d/crm.fish
 

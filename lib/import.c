@@ -1419,6 +1419,10 @@ crm_import_finish(crm_importer *imp, const char *sha256_hex, struct crm_import_c
 	crm_hash_free(imp->occurrences);
 	crm_hash_free(imp->vocab_cache);
 	imp->ext_ids = imp->occurrences = imp->vocab_cache = NULL;
+	/* SQLite's sorter takes as much memory again as the page cache: shrink
+	 * the cache while indexes are built, so the two never add up. */
+	if (imp->rebuild_index || imp->rebuild_customers)
+		crm_store_exec(s, "PRAGMA cache_size = -16384");
 	if (imp->rebuild_index) {
 		crm_store_exec(s, CRM_INDEX_ORDERS_CUSTOMER);
 		imp->rebuild_index = false;
@@ -1429,6 +1433,7 @@ crm_import_finish(crm_importer *imp, const char *sha256_hex, struct crm_import_c
 		crm_store_exec(s, CRM_INDEX_CUSTOMERS_MERGED);
 		imp->rebuild_customers = false;
 	}
+	crm_store_exec(s, CRM_STORE_CACHE_PRAGMA);  /* back to what crm_store_open set */
 	if (imp->map->kind == CRM_KIND_ORDERS)
 		promote_buyers(imp);
 	st = crm_store_prepare(s, "UPDATE imports SET sha256 = ?1, rows_read = ?2, rows_new = ?3, "

@@ -163,7 +163,7 @@ crm_store_open(const char *path, bool create, int busy_ms)
 	crm_store_exec(s, "PRAGMA synchronous = NORMAL");
 	/* 64 MiB of page cache: index inserts of a big import stay in memory
 	 * instead of spilling to the WAL page by page (a memory bar of 200 MB). */
-	crm_store_exec(s, "PRAGMA cache_size = -65536");
+	crm_store_exec(s, CRM_STORE_CACHE_PRAGMA);
 	migrate(s);
 	return s;
 }
