@@ -6,20 +6,20 @@
 
 #include "diag.h"
 
-/* A slot: 24 bytes. Keys live in one arena; off is their offset + 1 (0 = empty). */
+/* A slot: 24 bytes, one cache line touched per probe. hash 0 marks an empty
+ * slot (a key whose hash is 0 is stored as 1). Keys live in one arena. */
 struct slot {
 	uint64_t hash;
 	int64_t value;
+	uint32_t off;   /* offset of the key in keys */
 	uint32_t len;
-	uint32_t off_hi; /* high 32 bits of offset + 1 */
 };
 
 struct crm_hash {
 	struct slot *slots;
-	uint32_t *off_lo;  /* low 32 bits of offset + 1, per slot */
 	size_t cap;        /* power of two */
 	size_t count;
-	crm_buf keys;      /* every key, back to back */
+	crm_buf keys;      /* every key, back to back (at most 4 GiB) */
 };
 
 uint64_t
@@ -43,7 +43,6 @@ crm_hash_new(void)
 
 	h->cap = 1024;
 	h->slots = crm_xcalloc(h->cap, sizeof *h->slots);
-	h->off_lo = crm_xcalloc(h->cap, sizeof *h->off_lo);
 	return h;
 }
 
@@ -53,30 +52,45 @@ crm_hash_free(crm_hash *h)
 	if (h == NULL)
 		return;
 	free(h->slots);
-	free(h->off_lo);
 	crm_buf_free(&h->keys);
 	free(h);
 }
 
+/* The stored hash of a key: never 0, which marks an empty slot. */
 static uint64_t
-slot_off(const crm_hash *h, size_t i)
+key_hash(const void *key, size_t len)
 {
-	return ((uint64_t)h->slots[i].off_hi << 32 | h->off_lo[i]);
+	uint64_t h = crm_fnv1a(key, len, CRM_FNV_SEED);
+
+	return h ? h : 1;
+}
+
+/* The slot a hash starts probing at. FNV-1a's low bits barely change
+ * between keys that differ only at the end ("C00000001", "C00000002"), so
+ * the bits are mixed first (MurmurHash3's finaliser); otherwise such ids
+ * cluster and every probe walks a long run. */
+static size_t
+home(const crm_hash *h, uint64_t hash)
+{
+	hash ^= hash >> 33;
+	hash *= 0xff51afd7ed558ccdULL;
+	hash ^= hash >> 33;
+	return (size_t)hash & (h->cap - 1);
 }
 
 /* Index of key's slot, or of the empty slot where it would go. */
 static size_t
 find(const crm_hash *h, const void *key, size_t len, uint64_t hash)
 {
-	size_t i = (size_t)hash & (h->cap - 1);
-	uint64_t off;
+	size_t i = home(h, hash);
+	const struct slot *sl;
 
 	for (;;) {
-		off = slot_off(h, i);
-		if (off == 0)
+		sl = &h->slots[i];
+		if (sl->hash == 0)
 			return i;
-		if (h->slots[i].hash == hash && h->slots[i].len == len &&
-		    memcmp(h->keys.data + off - 1, key, len) == 0)
+		if (sl->hash == hash && sl->len == len &&
+		    memcmp(h->keys.data + sl->off, key, len) == 0)
 			return i;
 		i = (i + 1) & (h->cap - 1);
 	}
@@ -86,23 +100,18 @@ static void
 grow(crm_hash *h)
 {
 	struct slot *old = h->slots;
-	uint32_t *old_lo = h->off_lo;
 	size_t oldcap = h->cap, i, j;
 
 	h->cap *= 2;
 	h->slots = crm_xcalloc(h->cap, sizeof *h->slots);
-	h->off_lo = crm_xcalloc(h->cap, sizeof *h->off_lo);
 	for (i = 0; i < oldcap; i++) {
-		if (old[i].off_hi == 0 && old_lo[i] == 0)
+		if (old[i].hash == 0)
 			continue;
-		for (j = (size_t)old[i].hash & (h->cap - 1); slot_off(h, j) != 0;
-		     j = (j + 1) & (h->cap - 1))
+		for (j = home(h, old[i].hash); h->slots[j].hash != 0; j = (j + 1) & (h->cap - 1))
 			;
 		h->slots[j] = old[i];
-		h->off_lo[j] = old_lo[i];
 	}
 	free(old);
-	free(old_lo);
 }
 
 void
@@ -119,9 +128,9 @@ crm_hash_reserve(crm_hash *h, size_t n)
 bool
 crm_hash_get(const crm_hash *h, const void *key, size_t len, int64_t *value)
 {
-	size_t i = find(h, key, len, crm_fnv1a(key, len, CRM_FNV_SEED));
+	size_t i = find(h, key, len, key_hash(key, len));
 
-	if (slot_off(h, i) == 0)
+	if (h->slots[i].hash == 0)
 		return false;
 	*value = h->slots[i].value;
 	return true;
@@ -130,22 +139,20 @@ crm_hash_get(const crm_hash *h, const void *key, size_t len, int64_t *value)
 static size_t
 slot_for_write(crm_hash *h, const void *key, size_t len)
 {
-	uint64_t hash = crm_fnv1a(key, len, CRM_FNV_SEED), off;
+	uint64_t hash = key_hash(key, len);
 	size_t i;
 
-	if (len > UINT32_MAX)
-		crm_die(CRM_EX_SOFTWARE, "hash key too long");
 	if ((h->count + 1) * 10 > h->cap * 7)
 		grow(h);
 	i = find(h, key, len, hash);
-	if (slot_off(h, i) == 0) {
-		off = h->keys.len + 1;
+	if (h->slots[i].hash == 0) {
+		if (len > UINT32_MAX || h->keys.len > UINT32_MAX - len)
+			crm_die(CRM_EX_SOFTWARE, "too many keys for one map (4 GiB)");
+		h->slots[i].off = (uint32_t)h->keys.len;
 		crm_buf_append(&h->keys, key, len);
 		h->slots[i].hash = hash;
 		h->slots[i].len = (uint32_t)len;
 		h->slots[i].value = 0;
-		h->slots[i].off_hi = (uint32_t)(off >> 32);
-		h->off_lo[i] = (uint32_t)off;
 		h->count++;
 	}
 	return i;
