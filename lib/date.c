@@ -652,6 +652,19 @@ parse(const char *p, enum crm_date_order order, bool allow_serial,
 	return 0;
 }
 
+/* Does the text write a ROC year: 民國/民国, or a leading three-digit year? */
+static bool
+uses_roc(const char *f)
+{
+	size_t n = 0;
+
+	if (strstr(f, MINGUO) != NULL || strstr(f, MINGUO_S) != NULL)
+		return true;
+	while (f[n] >= '0' && f[n] <= '9')
+		n++;
+	return n == 3 && f[n] != '\0';
+}
+
 int
 crm_date_parse(const char *s, enum crm_date_order order, bool allow_serial,
                struct crm_datetime *out)
@@ -687,6 +700,13 @@ crm_date_parse(const char *s, enum crm_date_order order, bool allow_serial,
 	}
 	if (s == NULL || (f = crm_text_fold_width(s)) == NULL)
 		return -1;
+	if ((int)order & CRM_DATE_NO_ROC) {
+		order = (enum crm_date_order)((int)order & ~CRM_DATE_NO_ROC);
+		if (uses_roc(f)) {
+			free(f);
+			return -1;
+		}
+	}
 	r = parse(f, order, allow_serial, &dt);
 	free(f);
 	if (r == 0 && out != NULL)

@@ -31,6 +31,11 @@ enum crm_date_order {
 	CRM_DATE_YMD, /* 24/03/05 is 2024-03-05 */
 };
 
+/* Or'ed into the order: refuse ROC (民國) years, for businesses whose exports
+ * never use them (config roc_years: false): "113/3/5" is then an error rather
+ * than 2024-03-05. */
+#define CRM_DATE_NO_ROC 0x100
+
 struct crm_datetime {
 	int64_t days;  /* days since 1970-01-01 */
 	int secs;      /* seconds since midnight, 0 when no time was given */

@@ -570,11 +570,14 @@ static const char *
 date_field(crm_importer *imp, enum crm_field f, struct crm_datetime *dt, char *out, bool *bad)
 {
 	const char *r = raw(imp, f);
+	enum crm_date_order order = imp->opt->cfg->date_order;
 
 	*bad = false;
 	if (r == NULL)
 		return "";
-	if (crm_date_parse(r, imp->opt->cfg->date_order, true, dt) != 0) {
+	if (!imp->opt->cfg->roc_years)
+		order = (enum crm_date_order)((int)order | CRM_DATE_NO_ROC);
+	if (crm_date_parse(r, order, true, dt) != 0) {
 		*bad = true;
 		reject(imp, "column \"%s\": cannot read \"%s\" as a date", header(imp, f), r);
 		return NULL;

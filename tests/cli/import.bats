@@ -420,3 +420,14 @@ dump() {
 	[ "$(q "SELECT name FROM customers WHERE external_id IN ('K7', 'K9') ORDER BY id" | paste -sd,)" = "Late Update,By Phone" ]
 	[ "$(q "SELECT count(*) FROM customers")" = "60000" ]
 }
+
+@test "roc_years: false makes a 民國 date an error instead of a guess" {
+	printf 'customer_id,name,birthday\nR1,Lin,113/3/5\nR2,Wu,2024/3/5\n' > roc.csv
+	run -0 crm-import -q roc.csv
+	[ "$(q "SELECT birthday FROM customers WHERE external_id = 'R1'")" = "2024-03-05" ]
+	printf 'roc_years: false\n' > noroc.yaml
+	rm -f "$CRM_DB"*
+	run -65 --separate-stderr crm-import -q --config noroc.yaml roc.csv
+	[[ "$stderr" == *'roc.csv:2: column "birthday": cannot read "113/3/5" as a date'* ]]
+	[ "$(q "SELECT birthday FROM customers")" = "2024-03-05" ]
+}

@@ -436,6 +436,24 @@ test_garbage(void **state)
 	assert_int_equal(crm_date_parse("2024-03-05", DMY, true, NULL), 0);
 }
 
+/* roc_years: false refuses ROC years but nothing else. */
+static void
+test_no_roc(void **state)
+{
+	struct crm_datetime dt;
+	enum crm_date_order no_roc = (enum crm_date_order)(CRM_DATE_YMD | CRM_DATE_NO_ROC);
+
+	(void)state;
+	assert_int_equal(crm_date_parse("113/3/5", CRM_DATE_YMD, false, &dt), 0);
+	assert_int_equal(dt.days, crm_days_from_civil(2024, 3, 5));
+	assert_int_equal(crm_date_parse("113/3/5", no_roc, false, &dt), -1);
+	assert_int_equal(crm_date_parse("民國113年3月5日", no_roc, false, &dt), -1);
+	assert_int_equal(crm_date_parse("2024/3/5", no_roc, false, &dt), 0);
+	assert_int_equal(dt.days, crm_days_from_civil(2024, 3, 5));
+	assert_int_equal(crm_date_parse("2024-03-05 10:00:00", no_roc, false, &dt), 0);
+	assert_int_equal(crm_date_parse("45356", no_roc, true, &dt), 0);
+}
+
 int
 main(void)
 {
@@ -451,6 +469,7 @@ main(void)
 		cmocka_unit_test(test_times),
 		cmocka_unit_test(test_serials),
 		cmocka_unit_test(test_garbage),
+		cmocka_unit_test(test_no_roc),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
