@@ -613,6 +613,10 @@ set_fields(struct loader *ld, const char *kind, const char *path,
 			;
 		else if (*field == '\0')
 			fail(ld, kn, "%s: empty field name", path);
+		else if (vn->type == YAML_SEQUENCE_NODE &&
+		    vn->data.sequence.items.start == vn->data.sequence.items.top)
+			fail(ld, vn, "%s: empty list (name at least one header, or leave "
+			    "the field out)", full);
 		else if (vn->type == YAML_SEQUENCE_NODE) {
 			for (it = vn->data.sequence.items.start;
 			    it < vn->data.sequence.items.top; it++)

@@ -278,6 +278,9 @@ dump() {
 	printf 'headers:\n  customers:\n    nmae: [客户全名]\n' > bad2.yaml
 	run -78 --separate-stderr crm-import --config bad2.yaml customers_zh.csv
 	[[ "$stderr" == *"bad2.yaml:3: headers.customers.nmae: unknown field"* ]]
+	printf 'headers:\n  customers:\n    nosuchfield: []\n' > bad3.yaml
+	run -78 --separate-stderr crm-import --config bad3.yaml customers_zh.csv
+	[[ "$stderr" == *"bad3.yaml:3: headers.customers.nosuchfield: empty list"* ]]
 }
 
 @test "config header synonyms map a local column name" {
