@@ -95,16 +95,9 @@ fail(struct loader *ld, const yaml_node_t *at, const char *fmt, ...)
 {
 	va_list ap;
 	char *msg;
-	int n;
 
 	va_start(ap, fmt);
-	n = vsnprintf(NULL, 0, fmt, ap);
-	va_end(ap);
-	if (n < 0)
-		crm_die(CRM_EX_SOFTWARE, "cannot format a message");
-	msg = crm_xmalloc((size_t)n + 1);
-	va_start(ap, fmt);
-	vsnprintf(msg, (size_t)n + 1, fmt, ap);
+	msg = crm_xvasprintf(fmt, ap);
 	va_end(ap);
 	crm_warn("%s:%lu: %s", ld->file, (unsigned long)at->start_mark.line + 1,
 	    msg);

@@ -154,20 +154,22 @@ crm_xstrndup(const char *s, size_t n)
 char *
 crm_xasprintf(const char *fmt, ...)
 {
-	crm_buf b = {0};
 	va_list ap;
-	int n;
+	char *s;
 
 	va_start(ap, fmt);
-	n = vsnprintf(NULL, 0, fmt, ap);
+	s = crm_xvasprintf(fmt, ap);
 	va_end(ap);
-	if (n < 0)
-		crm_die(CRM_EX_SOFTWARE, "cannot format message");
-	b.data = crm_xmalloc((size_t)n + 1);
-	va_start(ap, fmt);
-	vsnprintf(b.data, (size_t)n + 1, fmt, ap);
-	va_end(ap);
-	return b.data;
+	return s;
+}
+
+char *
+crm_xvasprintf(const char *fmt, va_list ap)
+{
+	crm_buf b = {0};
+
+	crm_buf_vprintf(&b, fmt, ap);
+	return b.data ? b.data : crm_xstrdup("");
 }
 
 /* Make room for n more bytes plus a NUL, growing geometrically. */
@@ -214,17 +216,25 @@ void
 crm_buf_printf(crm_buf *b, const char *fmt, ...)
 {
 	va_list ap;
-	int n;
 
 	va_start(ap, fmt);
-	n = vsnprintf(NULL, 0, fmt, ap);
+	crm_buf_vprintf(b, fmt, ap);
 	va_end(ap);
+}
+
+void
+crm_buf_vprintf(crm_buf *b, const char *fmt, va_list ap)
+{
+	va_list again;
+	int n;
+
+	va_copy(again, ap);
+	n = vsnprintf(NULL, 0, fmt, ap);
 	if (n < 0)
 		crm_die(CRM_EX_SOFTWARE, "cannot format text");
 	buf_reserve(b, (size_t)n);
-	va_start(ap, fmt);
-	vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
-	va_end(ap);
+	vsnprintf(b->data + b->len, (size_t)n + 1, fmt, again);
+	va_end(again);
 	b->len += (size_t)n;
 }
 

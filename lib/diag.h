@@ -56,6 +56,7 @@ char *crm_xstrdup(const char *s);
 char *crm_xstrndup(const char *s, size_t n);
 /* printf into a freshly allocated string. */
 char *crm_xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+char *crm_xvasprintf(const char *fmt, va_list ap) __attribute__((format(printf, 1, 0)));
 
 /* A growable byte buffer, always NUL-terminated once anything was added. */
 typedef struct crm_buf {
@@ -68,6 +69,7 @@ void crm_buf_append(crm_buf *b, const void *bytes, size_t n);
 void crm_buf_puts(crm_buf *b, const char *s);
 void crm_buf_putc(crm_buf *b, char c);
 void crm_buf_printf(crm_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void crm_buf_vprintf(crm_buf *b, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
 /* Empty the buffer but keep its memory. */
 void crm_buf_reset(crm_buf *b);
 /* The contents as a C string ("" when empty); owned by the buffer. */

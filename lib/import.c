@@ -383,19 +383,11 @@ static const char *
 reject(crm_importer *imp, const char *fmt, ...)
 {
 	va_list ap;
-	char *msg;
-	int n;
 
-	va_start(ap, fmt);
-	n = vsnprintf(NULL, 0, fmt, ap);
-	va_end(ap);
-	msg = crm_xmalloc((size_t)(n < 0 ? 0 : n) + 1);
-	va_start(ap, fmt);
-	vsnprintf(msg, (size_t)(n < 0 ? 0 : n) + 1, fmt, ap);
-	va_end(ap);
 	crm_buf_reset(&imp->reason);
-	crm_buf_puts(&imp->reason, msg);
-	free(msg);
+	va_start(ap, fmt);
+	crm_buf_vprintf(&imp->reason, fmt, ap);
+	va_end(ap);
 	return crm_buf_str(&imp->reason);
 }
 
