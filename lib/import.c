@@ -13,6 +13,7 @@
 #include "phone.h"
 #include "schema.sql.h"
 #include "text.h"
+#include "vocab.h"
 
 /*
  * Each stored table is described once; the SQL for insert, "would this
@@ -107,7 +108,7 @@ struct crm_importer {
 	int64_t import_id;
 	crm_hash *ext_ids;             /* source \x1f external id -> customer rowid */
 	crm_hash *occurrences;         /* derived key -> times seen in this file */
-	crm_hash *vocab_cache;         /* (vocabulary, raw value) -> canonical word */
+	crm_vocab *vocab;              /* status, channel, ... words, remembered */
 	struct val vals[24];
 	crm_buf reason;                /* the last rejection's reason */
 	crm_buf scratch;
@@ -429,126 +430,17 @@ id_of(const crm_importer *imp, enum crm_field f)
 	return r ? crm_text_fold_width(r) : NULL;
 }
 
-/* Match a value against "canonical:synonym|synonym;canonical:..." lists
- * after crm_text_key folding. Returns the canonical word or NULL. */
-static const char *
-vocab(const char *table, const char *value, char *out, size_t outsz)
-{
-	char *key = crm_text_key(value);
-	const char *p = table, *colon, *end, *w, *bar;
-	size_t n;
-	char word[64];
-	char *wkey;
-	const char *hit = NULL;
-
-	if (key == NULL)
-		return NULL;
-	while (*p && hit == NULL) {
-		colon = strchr(p, ':');
-		end = strchr(p, ';');
-		if (end == NULL)
-			end = p + strlen(p);
-		n = (size_t)(colon - p);
-		for (w = colon + 1; w < end && hit == NULL; w = bar + 1) {
-			bar = memchr(w, '|', (size_t)(end - w));
-			if (bar == NULL)
-				bar = end;
-			if ((size_t)(bar - w) < sizeof word) {
-				memcpy(word, w, (size_t)(bar - w));
-				word[bar - w] = '\0';
-				wkey = crm_text_key(word);
-				if (wkey && strcmp(wkey, key) == 0 && n < outsz) {
-					memcpy(out, p, n);
-					out[n] = '\0';
-					hit = out;
-				}
-				free(wkey);
-			}
-			if (bar == end)
-				break;
-		}
-		p = *end ? end + 1 : end;
-	}
-	free(key);
-	return hit;
-}
-
-static const char customer_status_words[] =
-	"lead:lead|prospect|潜在客户|潛在客戶|线索|線索|意向客户|意向客戶|商机|商機;"
-	"customer:customer|client|active|成交客户|成交客戶|客户|客戶|已成交|老客户|老客戶";
-static const char channel_words[] =
-	"phone:phone|call|telephone|tel|电话|電話|手机|手機|致电|致電;"
-	"email:email|e-mail|mail|邮件|郵件|电子邮件|電子郵件|邮箱|郵箱;"
-	"sms:sms|text|短信|简讯|簡訊;"
-	"wechat:wechat|weixin|wx|微信|企业微信|企業微信;"
-	"line:line;"
-	"visit:visit|in_person|拜访|拜訪|上门|上門|到访|到訪|面谈|面談|来店|來店;"
-	"other:other|其他|其它";
-static const char order_status_words[] =
-	"paid:paid|complete|completed|success|successful|done|shipped|delivered|ok|"
-	"已付款|已支付|已完成|完成|交易成功|已发货|已發貨|已签收|已簽收|已收货|已收貨;"
-	"refunded:refunded|refund|returned|退款|已退款|退货|退貨|已退货|已退貨;"
-	"cancelled:cancelled|canceled|cancel|void|voided|closed|取消|已取消|已关闭|已關閉|作废|作廢";
-static const char direction_words[] =
-	"in:in|inbound|incoming|received|呼入|来电|來電|客户来电|客戶來電;"
-	"out:out|outbound|outgoing|sent|呼出|去电|去電|外呼";
-static const char kind_words[] =
-	"call:call|phone|phone_call|电话|電話|通话|通話|致电|致電|回访|回訪;"
-	"meeting:meeting|visit|会议|會議|会面|會面|拜访|拜訪|面谈|面談;"
-	"message:message|sms|chat|email|wechat|消息|讯息|訊息|短信|微信|邮件|郵件;"
-	"note:note|memo|备注|備註|记录|記錄;"
-	"survey:survey|questionnaire|feedback|问卷|問卷|调查|調查|满意度调查|滿意度調查";
-static const char severity_words[] =
-	"low:low|minor|低|轻微|輕微;"
-	"normal:normal|medium|moderate|中|一般|普通;"
-	"high:high|major|高|重要|严重|嚴重;"
-	"urgent:urgent|critical|blocker|紧急|緊急|特急|非常紧急|非常緊急";
-static const char ticket_status_words[] =
-	"open:open|new|pending|in_progress|待处理|待處理|处理中|處理中|未解决|未解決|新建|受理;"
-	"resolved:resolved|solved|fixed|已解决|已解決|已处理|已處理;"
-	"closed:closed|done|已关闭|已關閉|结案|結案|已结案|已結案";
-
-/* Canonical word for f from table, NULL when blank; *bad set on no match.
- * Answers are remembered per (table, value): a status column repeats a few
- * values millions of times, and folding each synonym anew costs more than
- * the insert. */
+/* Canonical word for f from table, NULL when blank; *bad set on no match. */
 static const char *
 word_of(crm_importer *imp, enum crm_field f, const char *table, char *out, size_t outsz,
         bool *bad)
 {
 	const char *r = raw(imp, f);
 	const char *w;
-	int64_t hit;
-	size_t len;
 
 	if (r == NULL)
 		return NULL;
-	crm_buf_reset(&imp->scratch);
-	crm_buf_append(&imp->scratch, &table, sizeof table);
-	crm_buf_puts(&imp->scratch, r);
-	if (crm_hash_get(imp->vocab_cache, imp->scratch.data, imp->scratch.len, &hit)) {
-		if (hit < 0 || (size_t)(hit >> 16) >= outsz) {
-			*bad = true;
-			return NULL;
-		}
-		len = (size_t)(hit >> 16);
-		memcpy(out, table + (hit & 0xffff), len);
-		out[len] = '\0';
-		return out;
-	}
-	w = vocab(table, r, out, outsz);
-	/* Remember the canonical word as its place in the table: the start of a
-	 * "word:" entry, as offset | length << 16. */
-	hit = -1;
-	len = w ? strlen(w) : 0;
-	for (const char *at = table; w != NULL && *at; at++) {
-		if ((at == table || at[-1] == ';') && strncmp(at, w, len) == 0 && at[len] == ':') {
-			hit = (int64_t)(at - table) | (int64_t)len << 16;
-			break;
-		}
-	}
-	if (hit >= 0 || w == NULL)
-		crm_hash_put(imp->vocab_cache, imp->scratch.data, imp->scratch.len, hit);
+	w = crm_vocab_lookup(imp->vocab, table, r, out, outsz);
 	if (w == NULL)
 		*bad = true;
 	return w;
@@ -817,12 +709,12 @@ import_customer(crm_importer *imp)
 	val_text(&v[C_CHANNEL], text_of(imp, F_CHANNEL));
 	val_text(&v[C_TAGS], text_of(imp, F_TAGS));
 	val_text(&v[C_NOTES], text_of(imp, F_NOTES));
-	w = word_of(imp, F_STATUS, customer_status_words, word, sizeof word, &bad);
+	w = word_of(imp, F_STATUS, crm_vocab_customer_status, word, sizeof word, &bad);
 	if (bad)
 		return reject(imp, "column \"%s\": \"%s\" is not a customer status (lead or customer)",
 		              header(imp, F_STATUS), raw(imp, F_STATUS));
 	val_text(&v[C_STATUS], w ? crm_xstrdup(w) : NULL);
-	w = word_of(imp, F_PREFERRED_CHANNEL, channel_words, word, sizeof word, &bad);
+	w = word_of(imp, F_PREFERRED_CHANNEL, crm_vocab_channel, word, sizeof word, &bad);
 	if (bad)
 		return reject(imp, "column \"%s\": \"%s\" is not a channel (phone, email, sms, "
 		              "wechat, line, visit, other)", header(imp, F_PREFERRED_CHANNEL),
@@ -1056,7 +948,7 @@ import_order(crm_importer *imp)
 	}
 	val_text(&v[O_CURRENCY], crm_xstrdup(cur));
 	free(currency);
-	w = word_of(imp, F_STATUS, order_status_words, word, sizeof word, &bad);
+	w = word_of(imp, F_STATUS, crm_vocab_order_status, word, sizeof word, &bad);
 	if (bad)
 		return reject(imp, "column \"%s\": \"%s\" is not an order status (paid, refunded, "
 		              "cancelled)", header(imp, F_STATUS), raw(imp, F_STATUS));
@@ -1115,16 +1007,16 @@ import_interaction(crm_importer *imp)
 		return reject(imp, "column \"%s\" is empty: an interaction needs a date",
 		              header(imp, F_AT));
 	val_text(&v[I_AT], crm_xstrdup(w));
-	c = word_of(imp, F_CHANNEL, channel_words, chan, sizeof chan, &bad);
+	c = word_of(imp, F_CHANNEL, crm_vocab_channel, chan, sizeof chan, &bad);
 	if (bad)
 		return reject(imp, "column \"%s\": \"%s\" is not a channel (phone, email, sms, "
 		              "wechat, line, visit, other)", header(imp, F_CHANNEL),
 		              raw(imp, F_CHANNEL));
-	d = word_of(imp, F_DIRECTION, direction_words, dir, sizeof dir, &bad);
+	d = word_of(imp, F_DIRECTION, crm_vocab_direction, dir, sizeof dir, &bad);
 	if (bad)
 		return reject(imp, "column \"%s\": \"%s\" is not a direction (in, out)",
 		              header(imp, F_DIRECTION), raw(imp, F_DIRECTION));
-	k = word_of(imp, F_INTERACTION_KIND, kind_words, kind, sizeof kind, &bad);
+	k = word_of(imp, F_INTERACTION_KIND, crm_vocab_interaction_kind, kind, sizeof kind, &bad);
 	if (bad)
 		return reject(imp, "column \"%s\": \"%s\" is not an interaction kind (call, "
 		              "meeting, message, note, survey)", header(imp, F_INTERACTION_KIND),
@@ -1176,11 +1068,11 @@ import_ticket(crm_importer *imp)
 		return reject(imp, "column \"%s\": resolved %s before it was opened %s",
 		              header(imp, F_RESOLVED_AT), rdate, odate);
 	val_text(&v[T_RESOLVED], *r ? crm_xstrdup(r) : NULL);
-	s = word_of(imp, F_SEVERITY, severity_words, sev, sizeof sev, &bad);
+	s = word_of(imp, F_SEVERITY, crm_vocab_severity, sev, sizeof sev, &bad);
 	if (bad)
 		return reject(imp, "column \"%s\": \"%s\" is not a severity (low, normal, high, "
 		              "urgent)", header(imp, F_SEVERITY), raw(imp, F_SEVERITY));
-	w = word_of(imp, F_STATUS, ticket_status_words, st, sizeof st, &bad);
+	w = word_of(imp, F_STATUS, crm_vocab_ticket_status, st, sizeof st, &bad);
 	if (bad)
 		return reject(imp, "column \"%s\": \"%s\" is not a ticket status (open, resolved, "
 		              "closed)", header(imp, F_STATUS), raw(imp, F_STATUS));
@@ -1298,7 +1190,7 @@ crm_import_start(crm_store *s, const struct crm_import_options *o, const struct 
 	imp->resolve = crm_store_prepare(s, "SELECT merged_into FROM customers WHERE id = ?1");
 	imp->ext_ids = crm_hash_new();
 	imp->occurrences = crm_hash_new();
-	imp->vocab_cache = crm_hash_new();
+	imp->vocab = crm_vocab_new();
 	load_external_ids(imp);
 
 	maybe_drop_indexes(imp);
@@ -1412,8 +1304,9 @@ crm_import_finish(crm_importer *imp, const char *sha256_hex, struct crm_import_c
 	 * index, so the two never add up in the peak memory. */
 	crm_hash_free(imp->ext_ids);
 	crm_hash_free(imp->occurrences);
-	crm_hash_free(imp->vocab_cache);
-	imp->ext_ids = imp->occurrences = imp->vocab_cache = NULL;
+	crm_vocab_free(imp->vocab);
+	imp->ext_ids = imp->occurrences = NULL;
+	imp->vocab = NULL;
 	/* SQLite's sorter takes as much memory again as the page cache: shrink
 	 * the cache while indexes are built, so the two never add up. */
 	if (imp->rebuild_index || imp->rebuild_customers)
@@ -1471,7 +1364,7 @@ crm_import_free(crm_importer *imp)
 	sqlite3_finalize(imp->log_insert);
 	crm_hash_free(imp->ext_ids);
 	crm_hash_free(imp->occurrences);
-	crm_hash_free(imp->vocab_cache);
+	crm_vocab_free(imp->vocab);
 	crm_buf_free(&imp->reason);
 	crm_buf_free(&imp->scratch);
 	crm_buf_free(&imp->key);
