@@ -434,3 +434,13 @@ dump() {
 	[[ "$stderr" == *'roc.csv:2: column "birthday": cannot read "113/3/5" as a date'* ]]
 	[ "$(q "SELECT birthday FROM customers")" = "2024-03-05" ]
 }
+
+@test "results to a full disk: --list, --emit and --map exit 74, never success" {
+	crm-import -q customers_zh.csv
+	run -74 --separate-stderr bash -c 'crm-import --list > /dev/full'
+	[[ "$stderr" == *"write error"* ]]
+	run -74 --separate-stderr bash -c 'crm-import --map orders_zh.csv > /dev/full'
+	[[ "$stderr" == *"write error"* ]]
+	run -74 --separate-stderr bash -c 'crm-import --emit -q customers_zh.csv > /dev/full'
+	[[ "$stderr" == *"write error"* ]]
+}
