@@ -444,3 +444,12 @@ dump() {
 	run -74 --separate-stderr bash -c 'crm-import --emit -q customers_zh.csv > /dev/full'
 	[[ "$stderr" == *"write error"* ]]
 }
+
+@test "--excel-safe neutralises formula-looking cells in the emitted stream" {
+	printf 'customer_id,name,company\nX1,=HYPERLINK("http://evil"),+cmd\nX2,-12.5,@sum\n' > evil.csv
+	run -0 --separate-stderr crm-import --emit --excel-safe evil.csv
+	[ "${lines[1]}" = "1,X1,\"'=HYPERLINK(\"\"http://evil\"\")\",'+cmd,,,,,,lead" ]
+	[ "${lines[2]}" = "2,X2,-12.5,'@sum,,,,,,lead" ]
+	run -0 --separate-stderr crm-import --emit evil.csv
+	[ "${lines[1]}" = "1,X1,\"=HYPERLINK(\"\"http://evil\"\")\",+cmd,,,,,,lead" ]
+}
