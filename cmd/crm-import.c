@@ -184,25 +184,13 @@ rejects_path(const struct options *o, const char *file)
 	return crm_xasprintf("%.*s.rejects.csv", (int)(dot - file), file);
 }
 
-/* --map: one row per column: column number, header, field (or "extra"). */
+/* --map: one row per column: kind, column number, header, field. */
 static int
 show_mapping(const struct options *o, const struct crm_mapping *m)
 {
 	crm_csv_writer *w = crm_csv_writer_new(stdout, "<stdout>", o->common.tsv, o->common.excel_safe);
-	char num[32];
-	size_t c;
 
-	crm_csv_write_row(w, (const char *const[]){"kind", "column", "header", "field"}, 4);
-	for (c = 0; c < m->ncols; c++) {
-		snprintf(num, sizeof num, "%zu", c + 1);
-		crm_csv_write_field(w, crm_kind_name(m->kind));
-		crm_csv_write_field(w, num);
-		crm_csv_write_field(w, m->headers[c]);
-		crm_csv_write_field(w, m->col_ignored[c] ? "(ignored)" :
-		                       m->col_field[c] == F_NONE ? "extra" :
-		                       crm_field_name(m->col_field[c]));
-		crm_csv_end_row(w);
-	}
+	crm_mapping_write(m, w);
 	return crm_csv_writer_close(w);
 }
 
@@ -388,27 +376,11 @@ bulk_load(int nfiles, char **files, const char *db)
 }
 
 static int
-cmp_id(const void *a, const void *b)
-{
-	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
-
-	return (x > y) - (x < y);
-}
-
-static int
 emit_customers(const struct options *o, crm_store *s, crm_buf *touched)
 {
 	crm_csv_writer *w = crm_csv_writer_new(stdout, "<stdout>", o->common.tsv, o->common.excel_safe);
-	int64_t *ids = (int64_t *)touched->data;
-	size_t n = touched->len / sizeof *ids, i, u = 0;
 
-	/* Several files may name the same customer: sort and drop repeats. */
-	if (n > 1)
-		qsort(ids, n, sizeof *ids, cmp_id);
-	for (i = 0; i < n; i++)
-		if (u == 0 || ids[u - 1] != ids[i])
-			ids[u++] = ids[i];
-	crm_customers_emit(s, ids, u, w);
+	crm_customers_emit(s, (int64_t *)touched->data, touched->len / sizeof(int64_t), w);
 	return crm_csv_writer_close(w);
 }
 

@@ -1504,7 +1504,7 @@ crm_import_list(crm_store *s, crm_csv_writer *w)
 }
 
 void
-crm_customers_emit(crm_store *s, const int64_t *ids, size_t n, crm_csv_writer *w)
+crm_customers_emit(crm_store *s, int64_t *ids, size_t n, crm_csv_writer *w)
 {
 	static const char *const head[] = {
 		"customer_id", "external_id", "name", "company", "email", "phone", "city",
@@ -1516,6 +1516,7 @@ crm_customers_emit(crm_store *s, const int64_t *ids, size_t n, crm_csv_writer *w
 	size_t i;
 	int c;
 
+	id_sort_unique(ids, &n);  /* several files may name the same customer */
 	crm_csv_write_row(w, head, sizeof head / sizeof head[0]);
 	for (i = 0; i < n; i++) {
 		crm_store_bind_int(s, st, 1, ids[i]);

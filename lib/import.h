@@ -81,7 +81,8 @@ int crm_import_undo(crm_store *s, int64_t id, const char *now);
 void crm_import_list(crm_store *s, crm_csv_writer *w);
 
 /* Write a customer stream (customer_id, external_id, name, company, email,
- * phone, city, region, owner, status) for the given rowids. */
-void crm_customers_emit(crm_store *s, const int64_t *ids, size_t n, crm_csv_writer *w);
+ * phone, city, region, owner, status) for the given rowids, in id order,
+ * each once (ids is sorted in place). */
+void crm_customers_emit(crm_store *s, int64_t *ids, size_t n, crm_csv_writer *w);
 
 #endif

@@ -1,9 +1,11 @@
 /* mapping — header synonyms, field names and kind detection (see mapping.h). */
 #include "mapping.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "csvio.h"
 #include "diag.h"
 #include "text.h"
 
@@ -421,4 +423,23 @@ crm_mapping_free(struct crm_mapping *m)
 	free(m->col_field);
 	free(m->col_ignored);
 	free(m);
+}
+
+void
+crm_mapping_write(const struct crm_mapping *m, struct crm_csv_writer *w)
+{
+	char num[32];
+	size_t c;
+
+	crm_csv_write_row(w, (const char *const[]){"kind", "column", "header", "field"}, 4);
+	for (c = 0; c < m->ncols; c++) {
+		snprintf(num, sizeof num, "%zu", c + 1);
+		crm_csv_write_field(w, crm_kind_name(m->kind));
+		crm_csv_write_field(w, num);
+		crm_csv_write_field(w, m->headers[c]);
+		crm_csv_write_field(w, m->col_ignored[c] ? "(ignored)" :
+		                       m->col_field[c] == F_NONE ? "extra" :
+		                       crm_field_name(m->col_field[c]));
+		crm_csv_end_row(w);
+	}
 }

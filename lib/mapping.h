@@ -72,4 +72,9 @@ struct crm_mapping *crm_mapping_new(const char *const *headers, size_t n, enum c
                                     const struct crm_config *cfg, const char *file);
 void crm_mapping_free(struct crm_mapping *m);
 
+struct crm_csv_writer;
+/* Write the mapping as a table: kind, column (1-based), header, field
+ * ("extra" for an unmapped column, "(ignored)" for _line/_reason). */
+void crm_mapping_write(const struct crm_mapping *m, struct crm_csv_writer *w);
+
 #endif
