@@ -228,28 +228,31 @@ emit(int cc, const char *nsn, char *out, size_t outsz)
 	return CRM_PHONE_OK;
 }
 
-/* d holds the digits after "+" or an international prefix. */
+/* d holds the national digits written after country code cc. "+44 (0)20 ...":
+ * a trunk "0" never belongs after the code, so drop one; a second would make
+ * a number that normalises differently the next time. A trunk "8" (RU, KZ)
+ * is not dropped: +7 812 and +7 800 are real numbers that start with 8. */
 static enum crm_phone_result
-international(const char *d, char *out, size_t outsz)
+after_code(int cc, const char *d, char *out, size_t outsz)
 {
-	const char *trunk;
-	size_t n;
-	int cc = 0;
-
-	if ((n = match_cc(d, &cc)) == 0)
-		return CRM_PHONE_INVALID;
-	d += n;
-	/* "+44 (0)20 ...": a trunk "0" never belongs after the code, so drop
-	 * one; a second would make a number that normalises differently the next
-	 * time. A trunk "8" (RU, KZ) is not dropped: +7 812 and +7 800 are real
-	 * numbers that start with 8. */
-	trunk = trunk_of_cc(cc);
-	if (strcmp(trunk, "0") == 0 && d[0] == '0') {
+	if (strcmp(trunk_of_cc(cc), "0") == 0 && d[0] == '0') {
 		d++;
 		if (d[0] == '0')
 			return CRM_PHONE_INVALID;
 	}
 	return emit(cc, d, out, outsz);
+}
+
+/* d holds the digits after "+" or an international prefix. */
+static enum crm_phone_result
+international(const char *d, char *out, size_t outsz)
+{
+	size_t n;
+	int cc = 0;
+
+	if ((n = match_cc(d, &cc)) == 0)
+		return CRM_PHONE_INVALID;
+	return after_code(cc, d + n, out, outsz);
 }
 
 /* Does d start with the international prefix pfx (pfx length given)? */
@@ -299,7 +302,7 @@ national(const char *d, const struct region *r, char *out, size_t outsz)
 	/* The region's code typed without "+" ("8613800138000" in CN). */
 	n = (size_t)snprintf(ccs, sizeof ccs, "%d", r->cc);
 	if (strncmp(d, ccs, n) == 0)
-		return emit(r->cc, d + n, out, outsz);
+		return after_code(r->cc, d + n, out, outsz);
 	return res;
 }
 

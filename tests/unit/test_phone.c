@@ -141,6 +141,9 @@ test_nanp_and_others(void **state)
 		{ "+4400207946095", "GB", INVALID, NULL, NULL },
 		{ "+7 812 123 45 67", "CN", OK, "+78121234567", NULL },
 		{ "+78121234567", "RU", OK, "+78121234567", NULL },
+		/* the region's own code typed without "+": the same trunk rule */
+		{ "44089100078", "GB", INVALID, NULL, NULL },
+		{ "442079460018", "GB", OK, "+442079460018", NULL },
 		{ "07700 900123", "GB", OK, "+447700900123", NULL },
 		{ "090-1234-5678", "JP", OK, "+819012345678", NULL },
 		{ "03-1234-5678", "JP", OK, "+81312345678", NULL },
