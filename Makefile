@@ -94,7 +94,7 @@ install: all
 	install -d $(DESTDIR)$(DATADIR)/bash-completion/completions $(DESTDIR)$(DATADIR)/zsh/site-functions $(DESTDIR)$(DATADIR)/fish/vendor_completions.d
 	install -m 0644 completions/crm.bash $(DESTDIR)$(DATADIR)/bash-completion/completions/crm
 	for t in $(TOOLS); do [ $$t = crm ] || ln -sf crm $(DESTDIR)$(DATADIR)/bash-completion/completions/$$t; done
-	install -m 0644 completions/_crm $(DESTDIR)$(DATADIR)/zsh/site-functions/_crm
+	install -m 0644 completions/crm.zsh $(DESTDIR)$(DATADIR)/zsh/site-functions/_crm
 	install -m 0644 completions/crm.fish $(DESTDIR)$(DATADIR)/fish/vendor_completions.d/crm.fish
 	for t in $(TOOLS); do [ $$t = crm ] || ln -sf crm.fish $(DESTDIR)$(DATADIR)/fish/vendor_completions.d/$$t.fish; done
 

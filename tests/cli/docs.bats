@@ -37,14 +37,14 @@ long_options() {
 			# bash lists "--opt"; zsh "--opt" in a spec; fish "|opt|" in a table.
 			grep -qE -- "(^|[^a-z-])${opt}([^a-z-]|\$)" "$ROOT/completions/crm.bash" ||
 				missing="$missing crm.bash:$opt"
-			grep -qE -- "(^|[^a-z-])${opt}([^a-z-]|\$)" "$ROOT/completions/_crm" ||
-				missing="$missing _crm:$opt"
+			grep -qE -- "(^|[^a-z-])${opt}([^a-z-]|\$)" "$ROOT/completions/crm.zsh" ||
+				missing="$missing crm.zsh:$opt"
 			grep -qF -- "|${opt#--}|" "$ROOT/completions/crm.fish" ||
 				missing="$missing crm.fish:$opt"
 		done
 		# and the tool itself is known to each file
 		grep -qF -- "$tool" "$ROOT/completions/crm.bash" || missing="$missing crm.bash:$tool"
-		grep -qF -- "$tool" "$ROOT/completions/_crm" || missing="$missing _crm:$tool"
+		grep -qF -- "$tool" "$ROOT/completions/crm.zsh" || missing="$missing crm.zsh:$tool"
 		grep -qF -- "'${tool#crm-}|" "$ROOT/completions/crm.fish" || missing="$missing crm.fish:$tool"
 	done
 	[ -z "$missing" ] || { echo "missing from completions:$missing"; return 1; }

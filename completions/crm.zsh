@@ -1,5 +1,6 @@
 #compdef crm crm-import
 # zsh completion for crm-tools: crm (the dispatcher) and crm-TOOL.
+# Installed as _crm in a directory on $fpath (make install: site-functions).
 #
 # To add a tool, extend the tables below: its name and summary in
 # _crm_tools, its _arguments specs in _crm_specs_TOOL, and its name in the
