@@ -1,4 +1,5 @@
 # fish completion for crm-tools: crm (the dispatcher) and crm-TOOL.
+# Commands completed: crm crm-import (one per entry of __crm_tools below).
 # fish loads completions by command name: install this file as crm.fish and
 # link crm-TOOL.fish to it for each tool.
 #
