@@ -10,6 +10,19 @@ setup() {
 
 q() { sqlite3 -batch -noheader "$CRM_DB" "$@"; }
 
+# Run SQL on a second connection in the background, keep it open SECONDS,
+# and return only once it holds its lock (it touches a marker file then).
+hold() {
+	rm -f "$BATS_TEST_TMPDIR/held"
+	{ echo "$1"; echo ".system touch '$BATS_TEST_TMPDIR/held'"; sleep "$2"; echo "ROLLBACK;"; } |
+		sqlite3 "$CRM_DB" > /dev/null 2>&1 &
+	for _ in $(seq 200); do
+		[ -e "$BATS_TEST_TMPDIR/held" ] && return 0
+		sleep 0.05
+	done
+	return 1
+}
+
 # A content dump of the data tables (the import log changes by design).
 dump() {
 	sqlite3 -batch "$CRM_DB" "SELECT * FROM customers ORDER BY id;
@@ -294,8 +307,7 @@ dump() {
 	crm-import -q customers_zh.csv
 	printf 'store:\n  busy_timeout_ms: 300\n' > short.yaml
 	# hold the write lock for two seconds from a second connection
-	{ echo "BEGIN IMMEDIATE; INSERT INTO imports(kind,file,sha256,started_at) VALUES ('x','y','z','w');"; sleep 2; echo "ROLLBACK;"; } | sqlite3 "$CRM_DB" &
-	sleep 0.5
+	hold "BEGIN IMMEDIATE; INSERT INTO imports(kind,file,sha256,started_at) VALUES ('x','y','z','w');" 3
 	run -75 --separate-stderr crm-import --config short.yaml orders_zh.csv
 	[[ "$stderr" == *"busy"* ]]
 	wait
@@ -398,8 +410,7 @@ dump() {
 @test "a bulk load while another job reads the store stays in WAL and succeeds" {
 	crm-import -q customers_zh.csv
 	awk 'BEGIN{print "order_no,customer_id,order_date,amount,product,channel,category"; for(i=1;i<=260000;i++) printf "R%d,C00%d,2025-%02d-%02d 10:%02d:00,%d.%02d,product-%d,web-shop-channel,category-%d\n", i, 1+i%4, i%12+1, i%28+1, i%60, i%997, i%100, i%300, i%20}' > bulk.csv
-	{ echo "BEGIN; SELECT count(*) FROM customers;"; sleep 3; echo "COMMIT;"; } | sqlite3 "$CRM_DB" > /dev/null &
-	sleep 0.5
+	hold "BEGIN; SELECT count(*) FROM customers;" 3
 	run -0 --separate-stderr crm-import -q bulk.csv
 	[ -z "$stderr" ]
 	wait
