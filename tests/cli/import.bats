@@ -464,3 +464,13 @@ dump() {
 	run -0 --separate-stderr crm-import --emit evil.csv
 	[ "${lines[1]}" = "1,X1,\"=HYPERLINK(\"\"http://evil\"\")\",+cmd,,,,,,lead" ]
 }
+
+@test "a store from a newer crm-tools is refused, untouched" {
+	crm-import -q customers_zh.csv
+	q "PRAGMA user_version = 99"
+	before=$(dump)
+	run -70 --separate-stderr crm-import orders_zh.csv
+	[[ "$stderr" == *"schema version 99 is newer than this crm-tools understands"* ]]
+	[ "$(dump)" = "$before" ]
+	[ "$(q "PRAGMA user_version")" = "99" ]
+}
