@@ -393,7 +393,7 @@ main(int argc, char **argv)
 	crm_store *s;
 	crm_buf touched = {0};
 	char *db;
-	int status = 0, i;
+	int status = 0, emit_status = 0, i;
 
 	crm_diag_init(argv[0]);
 	parse_options(argc, argv, &o);
@@ -429,10 +429,12 @@ main(int argc, char **argv)
 		crm_store_begin(s);
 		for (i = optind; i < argc; i++)
 			crm_status_merge(&status, import_file(&o, &io, s, argv[i], &touched));
-		/* Inside the transaction, so --dry-run --emit shows what would be. */
-		if (o.emit && !o.show_map)
-			crm_status_merge(&status, emit_customers(&o, s, &touched));
-		if (o.dry_run || o.show_map)
+		/* Inside the transaction, so --dry-run --emit shows what would be,
+		 * and a stream that could not be written undoes the run (as a
+		 * reader that went away does, by SIGPIPE). */
+		if (o.emit && !o.show_map && (emit_status = emit_customers(&o, s, &touched)) != 0)
+			crm_status_merge(&status, emit_status);
+		if (o.dry_run || o.show_map || emit_status != 0)
 			crm_store_rollback(s);
 		else
 			crm_store_commit(s);
