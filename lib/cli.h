@@ -15,15 +15,13 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-/* Option ids for the shared long options (above any short-option char). */
+/* Option ids for the shared long options without a short form (above any
+ * short-option char); --quiet, --tsv and --help use 'q', 't' and 'h'. */
 enum crm_cli_opt {
 	CRM_OPT_DB = 1000,
 	CRM_OPT_CONFIG,
 	CRM_OPT_AS_OF,
-	CRM_OPT_QUIET,
-	CRM_OPT_TSV,
 	CRM_OPT_EXCEL_SAFE,
-	CRM_OPT_HELP,
 	CRM_OPT_VERSION,
 };
 
