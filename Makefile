@@ -50,7 +50,7 @@ $(B)/bin/%: cmd/%.c $(B)/libcrm.a
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(B)/libcrm.a $(LDLIBS)
 
-$(B)/tests/%: tests/unit/%.c $(B)/libcrm.a
+$(B)/tests/%: tests/unit/%.c tests/unit/testutil.h $(B)/libcrm.a
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(B)/libcrm.a $(LDLIBS) $(shell pkg-config --libs cmocka)
 

@@ -19,6 +19,7 @@
 #include "config.h"
 #include "csvio.h"
 #include "date.h"
+#include "decode.h"
 #include "diag.h"
 #include "import.h"
 #include "mapping.h"
@@ -114,6 +115,10 @@ parse_options(int argc, char **argv, struct options *o)
 			o->create_missing = true;
 			break;
 		case 'e':
+			/* Checked here, so a typo never creates or opens the store. */
+			if (crm_decode_canonical(optarg) == NULL)
+				crm_cli_usage_error("option '--encoding': unknown encoding \"%s\" "
+				                    "(e.g. utf-8, gbk, big5, utf-16)", optarg);
 			o->csv.encoding = optarg;
 			break;
 		case 'd':

@@ -476,3 +476,24 @@ dump() {
 	[ "$(dump)" = "$before" ]
 	[ "$(q "PRAGMA user_version")" = "99" ]
 }
+
+@test "bad option values: --delimiter, --encoding, --undo, --rejects with several files" {
+	run -64 --separate-stderr crm-import --delimiter x customers_zh.csv
+	[[ "$stderr" == *"option '--delimiter': \"x\" is not one of , tab ;"* ]]
+	run -64 --separate-stderr crm-import --encoding klingon customers_zh.csv
+	[[ "$stderr" == *'unknown encoding "klingon"'* ]]
+	run -64 --separate-stderr crm-import --undo 12abc
+	[[ "$stderr" == *"option '--undo': \"12abc\" is not a number"* ]]
+	run -64 --separate-stderr crm-import --undo 0
+	run -64 --separate-stderr crm-import --rejects r.csv customers_zh.csv orders_zh.csv
+	[[ "$stderr" == *"--rejects names one file"* ]]
+	run -64 --separate-stderr crm-import --list customers_zh.csv
+	[[ "$stderr" == *"--list and --undo take no input files"* ]]
+	[ ! -e "$CRM_DB" ]
+}
+
+@test "--delimiter and --encoding override detection" {
+	tr ',' ';' < customers_zh.csv | iconv -f UTF-8 -t GB18030 > semi.csv
+	run -0 --separate-stderr crm-import --delimiter ';' --encoding gbk semi.csv
+	[ "$(q "SELECT name FROM customers WHERE external_id = 'C001'")" = "陈小明" ]
+}

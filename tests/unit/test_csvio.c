@@ -9,6 +9,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "testutil.h"
+
 #include <errno.h>
 #include <iconv.h>
 #include <stdio.h>
@@ -58,20 +60,6 @@ open_str(const char *s)
 	return open_bytes(s, strlen(s), NULL, 0);
 }
 
-/* UTF-8 text in another encoding (free the result). */
-static char *
-encode(const char *utf8, const char *enc, size_t *outlen)
-{
-	iconv_t cd = iconv_open(enc, "UTF-8");
-	size_t inleft = strlen(utf8), cap = inleft * 4 + 16, outleft = cap;
-	char *in = (char *)utf8, *out = crm_xmalloc(cap), *op = out;
-
-	assert_true(cd != (iconv_t)-1);
-	assert_int_not_equal(iconv(cd, &in, &inleft, &op, &outleft), (size_t)-1);
-	iconv_close(cd);
-	*outlen = cap - outleft;
-	return out;
-}
 
 /* Next record, which must exist and have no error. */
 static const struct crm_csv_record *

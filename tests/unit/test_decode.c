@@ -9,6 +9,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "testutil.h"
+
 #include <iconv.h>
 #include <string.h>
 #include <stdlib.h>
@@ -28,19 +30,6 @@ static const char traditional[] =
 	"陳小明,0922334455,chen@example.com.tw,高雄市,統一企業股份有限公司\n"
 	"王建國,0933445566,wang@example.hk,香港,長江實業集團有限公司\n";
 
-static char *
-encode(const char *utf8, const char *enc, size_t *outlen)
-{
-	iconv_t cd = iconv_open(enc, "UTF-8");
-	size_t inleft = strlen(utf8), cap = inleft * 4 + 16, outleft = cap;
-	char *in = (char *)utf8, *out = crm_xmalloc(cap), *op = out;
-
-	assert_true(cd != (iconv_t)-1);
-	assert_int_not_equal(iconv(cd, &in, &inleft, &op, &outleft), (size_t)-1);
-	iconv_close(cd);
-	*outlen = cap - outleft;
-	return out;
-}
 
 static const char *
 detect(const void *buf, size_t len, size_t *bom)
