@@ -519,44 +519,67 @@ parse_micro(const char *s, int64_t *micro)
 	return NULL;
 }
 
-static void
-set_rates(struct loader *ld, const struct key *k, const char *path,
-    yaml_node_t *map)
-{
-	struct crm_config *c = ld->cfg;
-	unsigned long *rep;
-	size_t pi;
-	const char *code, *s, *why;
-	char *full;
-	int64_t micro;
+/* Handles one key: value pair of a map, once its name is read and known not
+ * to repeat an earlier key; full is the dotted path of the key. */
+typedef void pair_fn(struct loader *ld, const char *full, const char *name,
+    yaml_node_t *kn, yaml_node_t *vn, void *arg);
 
-	(void)k;
-	rep = find_repeats(ld, map);
+/* Call fn for each pair of map (at path): the walk every map-valued key of
+ * the configuration shares, with repeated keys reported once. */
+static void
+each_pair(struct loader *ld, const char *path, yaml_node_t *map, pair_fn *fn,
+    void *arg)
+{
+	unsigned long *rep = find_repeats(ld, map);
+	size_t pi;
+	const char *name;
+	char *full;
+
 	FOR_PAIRS(map, pi) {
 		yaml_node_t *kn = PAIR_KEY(ld, map, pi);
 		yaml_node_t *vn = PAIR_VALUE(ld, map, pi);
 
-		if ((code = key_name(ld, kn, path)) == NULL)
+		if ((name = key_name(ld, kn, path)) == NULL)
 			continue;
-		full = join(path, code);
-		if (repeated(ld, rep, pi, kn, full))
-			;
-		else if (!is_currency(code))
-			bad_currency(ld, kn, full, code);
-		else if ((s = scalar(ld, vn, full, "a rate")) == NULL)
-			;
-		else if ((why = parse_micro(s, &micro)) != NULL)
-			fail(ld, vn, "%s: \"%s\" %s", full, s, why);
-		else {
-			c->rates = crm_xreallocarray(c->rates, c->nrates + 1,
-			    sizeof(*c->rates));
-			memcpy(c->rates[c->nrates].currency, code, 4);
-			c->rates[c->nrates].micro = micro;
-			c->nrates++;
-		}
+		full = join(path, name);
+		if (!repeated(ld, rep, pi, kn, full))
+			fn(ld, full, name, kn, vn, arg);
 		free(full);
 	}
 	free(rep);
+}
+
+/* exchange_rates.CODE: decimal rate. */
+static void
+rate_pair(struct loader *ld, const char *full, const char *code, yaml_node_t *kn,
+    yaml_node_t *vn, void *arg)
+{
+	struct crm_config *c = ld->cfg;
+	const char *s, *why;
+	int64_t micro;
+
+	(void)arg;
+	if (!is_currency(code))
+		bad_currency(ld, kn, full, code);
+	else if ((s = scalar(ld, vn, full, "a rate")) == NULL)
+		;
+	else if ((why = parse_micro(s, &micro)) != NULL)
+		fail(ld, vn, "%s: \"%s\" %s", full, s, why);
+	else {
+		c->rates = crm_xreallocarray(c->rates, c->nrates + 1,
+		    sizeof(*c->rates));
+		memcpy(c->rates[c->nrates].currency, code, 4);
+		c->rates[c->nrates].micro = micro;
+		c->nrates++;
+	}
+}
+
+static void
+set_rates(struct loader *ld, const struct key *k, const char *path,
+    yaml_node_t *map)
+{
+	(void)k;
+	each_pair(ld, path, map, rate_pair, NULL);
 }
 
 /* Add one header synonym; header must be non-empty. */
@@ -583,86 +606,72 @@ add_synonym(struct loader *ld, const char *kind, const char *field,
 	sy->line = (long)hn->start_mark.line + 1;
 }
 
-/* headers.KIND: {FIELD: [header, ...] or header}. */
+/* Where a headers.KIND map is: its kind and path, for field_pair. */
+struct kind_at {
+	const char *kind;
+	const char *path;
+};
+
+/* headers.KIND.FIELD: [header, ...] or header. */
 static void
-set_fields(struct loader *ld, const char *kind, const char *path,
-    yaml_node_t *map)
+field_pair(struct loader *ld, const char *full, const char *field, yaml_node_t *kn,
+    yaml_node_t *vn, void *arg)
 {
-	unsigned long *rep;
-	size_t pi;
+	const struct kind_at *at = arg;
 	yaml_node_item_t *it;
-	const char *field;
-	char *full;
 
-	rep = find_repeats(ld, map);
-	FOR_PAIRS(map, pi) {
-		yaml_node_t *kn = PAIR_KEY(ld, map, pi);
-		yaml_node_t *vn = PAIR_VALUE(ld, map, pi);
+	if (*field == '\0')
+		fail(ld, kn, "%s: empty field name", at->path);
+	else if (vn->type == YAML_SEQUENCE_NODE &&
+	    vn->data.sequence.items.start == vn->data.sequence.items.top)
+		fail(ld, vn, "%s: empty list (name at least one header, or leave "
+		    "the field out)", full);
+	else if (vn->type == YAML_SEQUENCE_NODE) {
+		for (it = vn->data.sequence.items.start;
+		    it < vn->data.sequence.items.top; it++)
+			add_synonym(ld, at->kind, field, full,
+			    yaml_document_get_node(ld->doc, *it));
+	} else
+		add_synonym(ld, at->kind, field, full, vn);
+}
 
-		if ((field = key_name(ld, kn, path)) == NULL)
-			continue;
-		full = join(path, field);
-		if (repeated(ld, rep, pi, kn, full))
-			;
-		else if (*field == '\0')
-			fail(ld, kn, "%s: empty field name", path);
-		else if (vn->type == YAML_SEQUENCE_NODE &&
-		    vn->data.sequence.items.start == vn->data.sequence.items.top)
-			fail(ld, vn, "%s: empty list (name at least one header, or leave "
-			    "the field out)", full);
-		else if (vn->type == YAML_SEQUENCE_NODE) {
-			for (it = vn->data.sequence.items.start;
-			    it < vn->data.sequence.items.top; it++)
-				add_synonym(ld, kind, field, full,
-				    yaml_document_get_node(ld->doc, *it));
-		} else
-			add_synonym(ld, kind, field, full, vn);
-		free(full);
-	}
-	free(rep);
+/* headers.KIND: {FIELD: ...}. */
+static void
+kind_pair(struct loader *ld, const char *full, const char *kind, yaml_node_t *kn,
+    yaml_node_t *vn, void *arg)
+{
+	const char *near;
+	struct kind_at at;
+	size_t i;
+
+	(void)arg;
+	for (i = 0; kinds[i] != NULL; i++)
+		if (strcmp(kind, kinds[i]) == 0)
+			break;
+	if (kinds[i] == NULL) {
+		near = nearest(kind, kinds, count(kinds));
+		if (near)
+			fail(ld, kn, "%s: unknown kind \"%s\" "
+			    "(did you mean \"%s\"?)", full, kind, near);
+		else
+			fail(ld, kn, "%s: unknown kind \"%s\" (kinds are "
+			    "customers, orders, interactions, tickets)",
+			    full, kind);
+	} else if (vn->type == YAML_MAPPING_NODE) {
+		at.kind = kinds[i];
+		at.path = full;
+		each_pair(ld, full, vn, field_pair, &at);
+	} else if (!is_null(vn))
+		fail(ld, vn, "%s: expected a map of fields, found %s",
+		    full, node_kind(vn));
 }
 
 static void
 set_headers(struct loader *ld, const struct key *k, const char *path,
     yaml_node_t *map)
 {
-	unsigned long *rep;
-	size_t pi;
-	const char *kind, *near;
-	char *full;
-	size_t i;
-
 	(void)k;
-	rep = find_repeats(ld, map);
-	FOR_PAIRS(map, pi) {
-		yaml_node_t *kn = PAIR_KEY(ld, map, pi);
-		yaml_node_t *vn = PAIR_VALUE(ld, map, pi);
-
-		if ((kind = key_name(ld, kn, path)) == NULL)
-			continue;
-		full = join(path, kind);
-		for (i = 0; kinds[i] != NULL; i++)
-			if (strcmp(kind, kinds[i]) == 0)
-				break;
-		if (repeated(ld, rep, pi, kn, full))
-			;
-		else if (kinds[i] == NULL) {
-			near = nearest(kind, kinds, count(kinds));
-			if (near)
-				fail(ld, kn, "%s: unknown kind \"%s\" "
-				    "(did you mean \"%s\"?)", full, kind, near);
-			else
-				fail(ld, kn, "%s: unknown kind \"%s\" (kinds are "
-				    "customers, orders, interactions, tickets)",
-				    full, kind);
-		} else if (vn->type == YAML_MAPPING_NODE)
-			set_fields(ld, kinds[i], full, vn);
-		else if (!is_null(vn))
-			fail(ld, vn, "%s: expected a map of fields, found %s",
-			    full, node_kind(vn));
-		free(full);
-	}
-	free(rep);
+	each_pair(ld, path, map, kind_pair, NULL);
 }
 
 /* Is s a segment name: [a-z_][a-z0-9_]*? */
@@ -678,46 +687,39 @@ is_name(const char *s)
 	return true;
 }
 
+/* segments.NAME: "expression". */
+static void
+segment_pair(struct loader *ld, const char *full, const char *name, yaml_node_t *kn,
+    yaml_node_t *vn, void *arg)
+{
+	struct crm_config *c = ld->cfg;
+	struct crm_named_rule *r;
+	const char *expr;
+
+	(void)arg;
+	if (!is_name(name))
+		fail(ld, kn, "%s: \"%s\" is not a segment name (use a-z, "
+		    "0-9 and _, not starting with a digit)", full, name);
+	else if ((expr = scalar(ld, vn, full, "an expression")) == NULL)
+		;
+	else if (*expr == '\0')
+		fail(ld, vn, "%s: empty expression", full);
+	else {
+		c->segments = crm_xreallocarray(c->segments,
+		    c->nsegments + 1, sizeof(*c->segments));
+		r = &c->segments[c->nsegments++];
+		r->name = crm_xstrdup(name);
+		r->expr = crm_xstrdup(expr);
+		r->line = (long)vn->start_mark.line + 1;
+	}
+}
+
 static void
 set_segments(struct loader *ld, const struct key *k, const char *path,
     yaml_node_t *map)
 {
-	struct crm_config *c = ld->cfg;
-	struct crm_named_rule *r;
-	unsigned long *rep;
-	size_t pi;
-	const char *name, *expr;
-	char *full;
-
 	(void)k;
-	rep = find_repeats(ld, map);
-	FOR_PAIRS(map, pi) {
-		yaml_node_t *kn = PAIR_KEY(ld, map, pi);
-		yaml_node_t *vn = PAIR_VALUE(ld, map, pi);
-
-		if ((name = key_name(ld, kn, path)) == NULL)
-			continue;
-		full = join(path, name);
-		if (repeated(ld, rep, pi, kn, full))
-			;
-		else if (!is_name(name))
-			fail(ld, kn, "%s: \"%s\" is not a segment name (use a-z, "
-			    "0-9 and _, not starting with a digit)", full, name);
-		else if ((expr = scalar(ld, vn, full, "an expression")) == NULL)
-			;
-		else if (*expr == '\0')
-			fail(ld, vn, "%s: empty expression", full);
-		else {
-			c->segments = crm_xreallocarray(c->segments,
-			    c->nsegments + 1, sizeof(*c->segments));
-			r = &c->segments[c->nsegments++];
-			r->name = crm_xstrdup(name);
-			r->expr = crm_xstrdup(expr);
-			r->line = (long)vn->start_mark.line + 1;
-		}
-		free(full);
-	}
-	free(rep);
+	each_pair(ld, path, map, segment_pair, NULL);
 }
 
 /* Report name (at path full, under prefix) as unknown, suggesting the
