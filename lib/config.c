@@ -16,6 +16,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -57,9 +58,10 @@ struct key {
 };
 
 static setter set_currency, set_region, set_enum, set_bool, set_int,
-    set_rates, set_headers, set_segments;
+    set_rates, set_headers, set_segments, set_cuts;
 
 static const char *const date_orders[] = { "dmy", "mdy", "ymd", NULL };
+static const char *const rfm_methods[] = { "quintiles", "thresholds", NULL };
 
 /* The import kinds headers: accepts. */
 static const char *const kinds[] = {
@@ -82,6 +84,19 @@ static const struct key keys[] = {
 	{ "segments", KT_MAP, set_segments, 0, 0, 0, NULL },
 	{ "store.busy_timeout_ms", KT_SCALAR, set_int, F(busy_timeout_ms), 0,
 	  3600000, NULL },
+	{ "rfm.method", KT_SCALAR, set_enum, F(rfm_method), 0, 0, rfm_methods },
+	/* set_cuts: min is the index into rfm_cuts (0 R, 1 F, 2 M). */
+	{ "rfm.recency_days", KT_SCALAR, set_cuts, F(rfm_cuts), 0, 0, NULL },
+	{ "rfm.frequency", KT_SCALAR, set_cuts, F(rfm_cuts), 1, 0, NULL },
+	{ "rfm.monetary", KT_SCALAR, set_cuts, F(rfm_cuts), 2, 0, NULL },
+	{ "lifecycle.new_days", KT_SCALAR, set_int, F(lifecycle_new_days), 1,
+	  36500, NULL },
+	{ "lifecycle.at_risk_days", KT_SCALAR, set_int,
+	  F(lifecycle_at_risk_days), 1, 36500, NULL },
+	{ "lifecycle.churn_days", KT_SCALAR, set_int, F(lifecycle_churn_days), 1,
+	  36500, NULL },
+	{ "lifecycle.loyal_orders", KT_SCALAR, set_int,
+	  F(lifecycle_loyal_orders), 2, 1000000, NULL },
 };
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
 
@@ -826,12 +841,76 @@ walk(struct loader *ld, yaml_node_t *map, const char *prefix)
 	free(rep);
 }
 
+/* A list of 4 increasing non-negative numbers: RFM cut points. */
+static void
+set_cuts(struct loader *ld, const struct key *k, const char *path,
+    yaml_node_t *n)
+{
+	yaml_node_item_t *it;
+	double v[4];
+	size_t count = 0;
+	const char *s;
+	char *end;
+
+	if (n->type != YAML_SEQUENCE_NODE) {
+		fail(ld, n, "%s: expected a list of 4 increasing numbers, "
+		    "found %s", path, node_kind(n));
+		return;
+	}
+	for (it = n->data.sequence.items.start; it < n->data.sequence.items.top;
+	    it++) {
+		yaml_node_t *item = yaml_document_get_node(ld->doc, *it);
+
+		if (item == NULL || (s = scalar(ld, item, path, "a number")) == NULL)
+			return;
+		if (count == 4) {
+			fail(ld, item, "%s: more than 4 cut points", path);
+			return;
+		}
+		v[count] = strtod(s, &end);
+		if (end == s || *end != '\0' || !isfinite(v[count]) ||
+		    v[count] < 0) {
+			fail(ld, item, "%s: \"%s\" is not a number >= 0", path, s);
+			return;
+		}
+		if (count > 0 && v[count] <= v[count - 1]) {
+			fail(ld, item, "%s: cut points must increase (%s after %g)",
+			    path, s, v[count - 1]);
+			return;
+		}
+		count++;
+	}
+	if (count != 4) {
+		fail(ld, n, "%s: expected 4 cut points, found %zu", path, count);
+		return;
+	}
+	memcpy(ld->cfg->rfm_cuts[k->min], v, sizeof(v));
+	ld->cfg->rfm_have_cuts[k->min] = 1;
+}
+
 /* Checks across keys, after the walk. */
 static void
 check_whole(struct loader *ld)
 {
+	static const char *const cut_keys[3] = {
+		"rfm.recency_days", "rfm.frequency", "rfm.monetary"
+	};
 	struct crm_config *c = ld->cfg;
 	size_t i;
+
+	if (c->rfm_method == CRM_RFM_THRESHOLDS)
+		for (i = 0; i < 3; i++)
+			if (!c->rfm_have_cuts[i]) {
+				crm_warn("%s: rfm.method is thresholds but %s is "
+				    "not given", ld->file, cut_keys[i]);
+				ld->errors++;
+			}
+	if (c->lifecycle_at_risk_days >= c->lifecycle_churn_days) {
+		crm_warn("%s: lifecycle.at_risk_days (%d) must be less than "
+		    "lifecycle.churn_days (%d)", ld->file,
+		    c->lifecycle_at_risk_days, c->lifecycle_churn_days);
+		ld->errors++;
+	}
 
 	for (i = 0; i < c->nrates; i++)
 		if (strcmp(c->rates[i].currency, c->currency) == 0 &&
@@ -949,6 +1028,11 @@ crm_config_defaults(void)
 	c->date_order = CRM_DATE_DMY;
 	c->roc_years = 1;
 	c->busy_timeout_ms = 10000;
+	c->rfm_method = CRM_RFM_QUINTILES;
+	c->lifecycle_new_days = 30;
+	c->lifecycle_at_risk_days = 90;
+	c->lifecycle_churn_days = 180;
+	c->lifecycle_loyal_orders = 5;
 	return c;
 }
 

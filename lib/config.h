@@ -52,7 +52,21 @@ struct crm_config {
 	struct crm_named_rule *segments; /* segments: {name: "expr"} */
 	size_t nsegments;
 	int busy_timeout_ms;             /* store.busy_timeout_ms, default 10000 */
+	/* RFM scoring (crm-segment): quintiles over the customers with paid
+	 * orders, or fixed cut points. A list of 4 increasing cut points gives
+	 * scores 1-5: recency_days <= c[0] is R5 ... > c[3] is R1; frequency
+	 * and monetary (major units) >= c[3] is 5 ... < c[0] is 1. */
+	int rfm_method;                  /* rfm.method: 0 quintiles, 1 thresholds */
+	double rfm_cuts[3][4];           /* rfm.recency_days, .frequency, .monetary */
+	int rfm_have_cuts[3];            /* which lists were given */
+	/* Lifecycle windows in days (lib/lifecycle.h states the rules). */
+	int lifecycle_new_days;          /* lifecycle.new_days, default 30 */
+	int lifecycle_at_risk_days;      /* lifecycle.at_risk_days, default 90 */
+	int lifecycle_churn_days;        /* lifecycle.churn_days, default 180 */
+	int lifecycle_loyal_orders;      /* lifecycle.loyal_orders, default 5 */
 };
+
+enum { CRM_RFM_QUINTILES = 0, CRM_RFM_THRESHOLDS = 1 };
 
 /* Load the configuration. path may be NULL (lookup as above). On success
  * returns 0 and sets *out (free with crm_config_free). On error prints every

@@ -119,6 +119,19 @@ CRM_INDEX_ORDERS_CUSTOMER ";"
 "  old TEXT NOT NULL"
 ");"
 "CREATE INDEX import_undo_import ON import_undo(import_id);",
+/* 2: segment history (crm-segment --save): one row per customer per saved
+ * day. No foreign key on customer_id: history outlives an import --undo or a
+ * merge of the customer, and readers resolve ids to live customers. */
+"CREATE TABLE segment_history ("
+"  day TEXT NOT NULL,"
+"  customer_id INTEGER NOT NULL,"
+"  rfm_r INTEGER, rfm_f INTEGER, rfm_m INTEGER,"
+"  rfm_segment TEXT,"
+"  lifecycle TEXT NOT NULL,"
+"  segments TEXT,"
+"  saved_at TEXT NOT NULL,"
+"  PRIMARY KEY (day, customer_id)"
+") WITHOUT ROWID;",
 };
 
 #endif

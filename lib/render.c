@@ -1,0 +1,178 @@
+/*
+ * render.c — aligned text, CSV and TSV tables; see render.h.
+ */
+#include "render.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "csvio.h"
+#include "diag.h"
+#include "text.h"
+
+struct crm_table {
+	size_t ncols, nrows, cap;
+	char **cells; /* (nrows + 1) × ncols, row 0 the header */
+};
+
+enum crm_format
+crm_format_parse(const char *arg)
+{
+	if (strcmp(arg, "text") == 0)
+		return CRM_FORMAT_TEXT;
+	if (strcmp(arg, "csv") == 0)
+		return CRM_FORMAT_CSV;
+	if (strcmp(arg, "tsv") == 0)
+		return CRM_FORMAT_TSV;
+	crm_cli_usage_error("--format: \"%s\" is not one of text, csv, tsv", arg);
+}
+
+enum crm_format
+crm_format_default(bool tsv)
+{
+	if (isatty(STDOUT_FILENO))
+		return CRM_FORMAT_TEXT;
+	return tsv ? CRM_FORMAT_TSV : CRM_FORMAT_CSV;
+}
+
+static void
+put_row(crm_table *t, size_t row, const char *const *cells)
+{
+	size_t i;
+
+	if (row >= t->cap) {
+		t->cap = t->cap ? 2 * t->cap : 16;
+		t->cells = crm_xreallocarray(t->cells, t->cap, t->ncols * sizeof(char *));
+	}
+	for (i = 0; i < t->ncols; i++)
+		t->cells[row * t->ncols + i] = crm_xstrdup(cells[i] ? cells[i] : "");
+}
+
+crm_table *
+crm_table_new(const char *const *header, size_t ncols)
+{
+	crm_table *t = crm_xcalloc(1, sizeof(*t));
+
+	t->ncols = ncols;
+	put_row(t, 0, header);
+	return t;
+}
+
+void
+crm_table_add(crm_table *t, const char *const *cells)
+{
+	put_row(t, ++t->nrows, cells);
+}
+
+size_t
+crm_table_rows(const crm_table *t)
+{
+	return t->nrows;
+}
+
+/* A cell that reads as a number, a percentage or the "—" of no value. */
+static bool
+numeric(const char *s)
+{
+	if (*s == '\0' || strcmp(s, "—") == 0)
+		return true;
+	if (*s == '-' || *s == '+')
+		s++;
+	if (*s < '0' || *s > '9')
+		return false;
+	for (; *s; s++)
+		if (!((*s >= '0' && *s <= '9') || *s == '.' || *s == ',' || *s == '%'))
+			return false;
+	return true;
+}
+
+static void
+pad(FILE *fp, size_t n)
+{
+	while (n-- > 0)
+		putc(' ', fp);
+}
+
+static void
+write_text(const crm_table *t, FILE *fp)
+{
+	size_t *width = crm_xcalloc(t->ncols, sizeof(*width));
+	bool *right = crm_xcalloc(t->ncols, sizeof(*right));
+	size_t r, c, w;
+
+	for (c = 0; c < t->ncols; c++) {
+		right[c] = t->nrows > 0;
+		for (r = 0; r <= t->nrows; r++) {
+			const char *cell = t->cells[r * t->ncols + c];
+
+			w = crm_text_width(cell);
+			if (w > width[c])
+				width[c] = w;
+			if (r > 0 && !numeric(cell))
+				right[c] = false;
+		}
+	}
+	for (r = 0; r <= t->nrows; r++) {
+		for (c = 0; c < t->ncols; c++) {
+			const char *cell = t->cells[r * t->ncols + c];
+			size_t gap = width[c] - crm_text_width(cell);
+			bool last = c + 1 == t->ncols;
+
+			if (c > 0)
+				fputs("  ", fp);
+			if (right[c])
+				pad(fp, gap);
+			fputs(cell, fp);
+			if (!right[c] && !last)
+				pad(fp, gap);
+		}
+		putc('\n', fp);
+	}
+	free(width);
+	free(right);
+}
+
+int
+crm_table_write(const crm_table *t, FILE *fp, enum crm_format f, bool excel_safe)
+{
+	crm_csv_writer *w;
+	size_t r;
+
+	if (f == CRM_FORMAT_TEXT) {
+		write_text(t, fp);
+		return 0;
+	}
+	w = crm_csv_writer_new(fp, "<stdout>", f == CRM_FORMAT_TSV, excel_safe);
+	for (r = 0; r <= t->nrows; r++)
+		crm_csv_write_row(w, (const char *const *)&t->cells[r * t->ncols], t->ncols);
+	return crm_csv_writer_close(w);
+}
+
+void
+crm_table_free(crm_table *t)
+{
+	size_t i;
+
+	if (t == NULL)
+		return;
+	for (i = 0; i < (t->nrows + 1) * t->ncols; i++)
+		free(t->cells[i]);
+	free(t->cells);
+	free(t);
+}
+
+const char *
+crm_format_share(double num, double den, int decimals, bool text, char *out)
+{
+	if (den == 0) {
+		snprintf(out, 32, "%s", text ? "—" : "");
+		return out;
+	}
+	if (text)
+		snprintf(out, 32, "%.*f%%", decimals, 100.0 * num / den);
+	else
+		snprintf(out, 32, "%.*f", decimals + 2, num / den);
+	return out;
+}

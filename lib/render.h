@@ -1,0 +1,39 @@
+/*
+ * render — output for people and for programs from one table of strings:
+ * aligned text (width-aware: a CJK character is two columns), CSV or TSV.
+ * Renderers know nothing of the store; tools fill a table and pick a format.
+ */
+#ifndef CRM_RENDER_H
+#define CRM_RENDER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+enum crm_format { CRM_FORMAT_TEXT, CRM_FORMAT_CSV, CRM_FORMAT_TSV };
+
+/* Parse --format's argument against the names allowed ("text", "csv",
+ * "tsv"); a usage error (64) otherwise. */
+enum crm_format crm_format_parse(const char *arg);
+/* The default: text when stdout is a terminal, else CSV (TSV with tsv). */
+enum crm_format crm_format_default(bool tsv);
+
+typedef struct crm_table crm_table;
+
+/* A table with ncols columns named by header (copied). */
+crm_table *crm_table_new(const char *const *header, size_t ncols);
+/* Add a row of ncols cells (copied); NULL cells are empty. */
+void crm_table_add(crm_table *t, const char *const *cells);
+size_t crm_table_rows(const crm_table *t);
+/* Write the table: text pads columns to their widest cell (columns whose
+ * cells all look like numbers are right-aligned); CSV/TSV through csvio.
+ * excel_safe as for csvio. Returns 0, or CRM_EX_IOERR when a CSV/TSV write
+ * failed (text: check fp). */
+int crm_table_write(const crm_table *t, FILE *fp, enum crm_format f, bool excel_safe);
+void crm_table_free(crm_table *t);
+
+/* A ratio as text with the given decimals, or "—" when the denominator is 0
+ * (text) / empty (CSV). out >= 32 bytes. */
+const char *crm_format_share(double num, double den, int decimals, bool text, char *out);
+
+#endif

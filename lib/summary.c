@@ -1,0 +1,421 @@
+/*
+ * summary.c — one scan per table into a dense per-customer array. See
+ * summary.h for the definitions it owns.
+ */
+#include "summary.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "date.h"
+#include "diag.h"
+#include "money.h"
+
+const char *const crm_cfield_names[CRM_NFIELDS] = {
+	"company", "email", "phone", "city", "region", "country", "industry",
+	"size", "owner", "channel", "status", "preferred_channel", "birthday",
+	"tags", "source",
+};
+
+struct crm_summary {
+	struct crm_customer *cust; /* live customers, id order */
+	size_t n;
+	int64_t max_id;
+	int32_t *pos;      /* id → index in cust, or -1; max_id + 1 entries */
+	int64_t *merged;   /* id → survivor id for merged-away ids, or NULL */
+	crm_buf text;      /* NUL-separated strings; offset 0 is "" */
+	uint32_t *ext_name; /* 2 offsets per customer: external id, name */
+	uint32_t *fields;  /* CRM_NFIELDS offsets per customer, or NULL */
+	int64_t today;
+	int digits;        /* base currency's minor digits */
+};
+
+int32_t
+crm_summary_day(const char *s)
+{
+	int y, m, d, i;
+
+	if (s == NULL)
+		return CRM_NO_DAY;
+	for (i = 0; i < 10; i++)
+		if (i == 4 || i == 7 ? s[i] != '-' : (s[i] < '0' || s[i] > '9'))
+			return CRM_NO_DAY;
+	y = (s[0] - '0') * 1000 + (s[1] - '0') * 100 + (s[2] - '0') * 10 + (s[3] - '0');
+	m = (s[5] - '0') * 10 + (s[6] - '0');
+	d = (s[8] - '0') * 10 + (s[9] - '0');
+	if (!crm_date_valid(y, m, d))
+		return CRM_NO_DAY;
+	return (int32_t)crm_days_from_civil(y, m, d);
+}
+
+/* Day of a column, remembering the last text seen: rows loaded together
+ * mostly share their date, and the table scan is the hot loop. */
+struct day_cache {
+	char text[11];
+	int32_t day;
+};
+
+static int32_t
+cached_day(struct day_cache *dc, const unsigned char *s)
+{
+	if (s == NULL)
+		return CRM_NO_DAY;
+	if (memcmp(dc->text, s, 10) != 0) {
+		memcpy(dc->text, s, 10);
+		dc->text[10] = '\0';
+		dc->day = crm_summary_day(dc->text);
+	}
+	return dc->day;
+}
+
+static uint32_t
+keep_text(crm_summary *sum, const unsigned char *s)
+{
+	size_t off;
+
+	if (s == NULL || *s == '\0')
+		return 0;
+	off = sum->text.len;
+	if (off > UINT32_MAX - 4096)
+		crm_die(CRM_EX_SOFTWARE, "customer text over 4 GiB");
+	crm_buf_append(&sum->text, s, strlen((const char *)s) + 1);
+	return (uint32_t)off;
+}
+
+/* Columns 3.. of the customer query, in enum crm_cfield order. */
+#define CUSTOMER_QUERY_BASE "SELECT id, created_at, merged_into, external_id, name"
+#define CUSTOMER_QUERY_FIELDS ", company, email, phone, city, region, country, " \
+	"industry, size, owner, channel, status, preferred_channel, birthday, tags, source"
+
+static void
+load_customers(crm_summary *sum, crm_store *s, unsigned flags)
+{
+	sqlite3_stmt *st;
+	size_t cap = 1024, mcap = 0, nmerged = 0, i;
+	int64_t (*merged)[2] = NULL;
+	struct day_cache dc = { "", CRM_NO_DAY };
+	bool fields = flags & CRM_SUMMARY_FIELDS;
+
+	st = crm_store_prepare(s, fields ? CUSTOMER_QUERY_BASE CUSTOMER_QUERY_FIELDS
+	    " FROM customers" : CUSTOMER_QUERY_BASE " FROM customers");
+	sum->cust = crm_xreallocarray(NULL, cap, sizeof(*sum->cust));
+	sum->ext_name = crm_xreallocarray(NULL, cap, 2 * sizeof(uint32_t));
+	if (fields)
+		sum->fields = crm_xreallocarray(NULL, cap, CRM_NFIELDS * sizeof(uint32_t));
+	crm_buf_putc(&sum->text, '\0');
+	while (crm_store_step(s, st) == SQLITE_ROW) {
+		int64_t id = sqlite3_column_int64(st, 0);
+		struct crm_customer *c;
+
+		if (id > sum->max_id)
+			sum->max_id = id;
+		if (sqlite3_column_type(st, 2) != SQLITE_NULL) {
+			if (nmerged == mcap) {
+				mcap = mcap ? 2 * mcap : 64;
+				merged = crm_xreallocarray(merged, mcap, sizeof(*merged));
+			}
+			merged[nmerged][0] = id;
+			merged[nmerged++][1] = sqlite3_column_int64(st, 2);
+			continue;
+		}
+		if (sum->n == cap) {
+			cap *= 2;
+			sum->cust = crm_xreallocarray(sum->cust, cap, sizeof(*sum->cust));
+			sum->ext_name = crm_xreallocarray(sum->ext_name, cap,
+			    2 * sizeof(uint32_t));
+			if (fields)
+				sum->fields = crm_xreallocarray(sum->fields, cap,
+				    CRM_NFIELDS * sizeof(uint32_t));
+		}
+		c = &sum->cust[sum->n];
+		*c = (struct crm_customer){
+			.id = id,
+			.created = cached_day(&dc, sqlite3_column_text(st, 1)),
+			.first_order = CRM_NO_DAY,
+			.last_order = CRM_NO_DAY,
+			.prev_order = CRM_NO_DAY,
+			.last_contact = CRM_NO_DAY,
+			.last_csat = -1,
+			.last_nps = -1,
+		};
+		sum->ext_name[2 * sum->n] = keep_text(sum, sqlite3_column_text(st, 3));
+		sum->ext_name[2 * sum->n + 1] = keep_text(sum, sqlite3_column_text(st, 4));
+		if (fields)
+			for (i = 0; i < CRM_NFIELDS; i++)
+				sum->fields[sum->n * CRM_NFIELDS + i] =
+				    keep_text(sum, sqlite3_column_text(st, 5 + (int)i));
+		sum->n++;
+	}
+	sqlite3_finalize(st);
+
+	/* The table scan is in rowid order, so cust is sorted by id. */
+	sum->pos = crm_xreallocarray(NULL, (size_t)sum->max_id + 1, sizeof(*sum->pos));
+	memset(sum->pos, 0xff, ((size_t)sum->max_id + 1) * sizeof(*sum->pos));
+	for (i = 0; i < sum->n; i++)
+		sum->pos[sum->cust[i].id] = (int32_t)i;
+	if (nmerged > 0) {
+		sum->merged = crm_xcalloc((size_t)sum->max_id + 1, sizeof(*sum->merged));
+		for (i = 0; i < nmerged; i++)
+			sum->merged[merged[i][0]] = merged[i][1];
+	}
+	free(merged);
+}
+
+/* The conversion of one currency into base minor units. */
+struct rate_cache {
+	char currency[4];
+	int64_t micro;   /* rate, or -1 when unknown */
+	int shift;       /* base digits − currency digits */
+};
+
+struct unknown_currencies {
+	char (*codes)[4];
+	size_t n;
+};
+
+static bool
+lookup_rate(struct rate_cache *rc, const char *cur, const struct crm_config *cfg,
+            int base_digits, struct unknown_currencies *unk)
+{
+	size_t i;
+
+	if (strncmp(rc->currency, cur, 4) == 0)
+		return rc->micro >= 0;
+	snprintf(rc->currency, sizeof(rc->currency), "%s", cur);
+	rc->micro = crm_config_rate(cfg, cur);
+	rc->shift = base_digits - crm_money_minor_digits(cur);
+	if (rc->micro >= 0)
+		return true;
+	for (i = 0; i < unk->n; i++)
+		if (strcmp(unk->codes[i], rc->currency) == 0)
+			return false;
+	crm_warn("orders in %s left out: no exchange rate for it (add "
+	    "exchange_rates.%s to the configuration)", rc->currency, rc->currency);
+	unk->codes = crm_xreallocarray(unk->codes, unk->n + 1, sizeof(*unk->codes));
+	memcpy(unk->codes[unk->n++], rc->currency, 4);
+	return false;
+}
+
+/* amount (minor units of the rate's currency) in minor units of the base,
+ * rounded half away from zero; 128-bit so no product overflows. */
+static int64_t
+to_base(int64_t amount, const struct rate_cache *rc)
+{
+	__int128 v = (__int128)amount * rc->micro;
+	__int128 div = 1000000;
+	int k;
+
+	if (rc->shift == 0 && rc->micro == 1000000)
+		return amount;
+	for (k = 0; k < rc->shift; k++)
+		v *= 10;
+	for (k = 0; k < -rc->shift; k++)
+		div *= 10;
+	v = v >= 0 ? (v + div / 2) / div : -((-v + div / 2) / div);
+	if (v > INT64_MAX || v < INT64_MIN)
+		crm_die(CRM_EX_DATAERR, "an order amount overflows after conversion");
+	return (int64_t)v;
+}
+
+static void
+add_order(struct crm_customer *c, int32_t day, int64_t amount)
+{
+	c->orders++;
+	c->monetary += amount;
+	if (c->first_order == CRM_NO_DAY || day < c->first_order)
+		c->first_order = day;
+	if (c->last_order == CRM_NO_DAY || day > c->last_order) {
+		if (c->last_order != CRM_NO_DAY)
+			c->prev_order = c->last_order;
+		c->last_order = day;
+	} else if (day < c->last_order &&
+	    (c->prev_order == CRM_NO_DAY || day > c->prev_order))
+		c->prev_order = day;
+}
+
+static void
+load_orders(crm_summary *sum, crm_store *s, const struct crm_config *cfg)
+{
+	sqlite3_stmt *st = crm_store_prepare(s, "SELECT customer_id, ordered_at, amount, "
+	    "currency FROM orders WHERE status = 'paid'");
+	struct day_cache dc = { "", CRM_NO_DAY };
+	struct rate_cache rc = { "", -1, 0 };
+	struct unknown_currencies unk = { NULL, 0 };
+	int32_t day;
+	struct crm_customer *c;
+
+	while (crm_store_step(s, st) == SQLITE_ROW) {
+		day = cached_day(&dc, sqlite3_column_text(st, 1));
+		if (day == CRM_NO_DAY || day > sum->today)
+			continue;
+		c = crm_summary_find(sum, sqlite3_column_int64(st, 0));
+		if (c == NULL)
+			continue;
+		if (!lookup_rate(&rc, (const char *)sqlite3_column_text(st, 3), cfg,
+		    sum->digits, &unk))
+			continue;
+		add_order(c, day, to_base(sqlite3_column_int64(st, 2), &rc));
+	}
+	sqlite3_finalize(st);
+	free(unk.codes);
+}
+
+static void
+load_contact(crm_summary *sum, crm_store *s)
+{
+	sqlite3_stmt *st = crm_store_prepare(s,
+	    "SELECT customer_id, at, csat, nps FROM interactions");
+	struct day_cache dc = { "", CRM_NO_DAY };
+	/* Day of each customer's latest CSAT/NPS answer so far. */
+	int32_t *csat_day = crm_xcalloc(sum->n, sizeof(*csat_day));
+	int32_t *nps_day = crm_xcalloc(sum->n, sizeof(*nps_day));
+	struct crm_customer *c;
+	int32_t day;
+	size_t i;
+
+	for (i = 0; i < sum->n; i++)
+		csat_day[i] = nps_day[i] = CRM_NO_DAY;
+	while (crm_store_step(s, st) == SQLITE_ROW) {
+		day = cached_day(&dc, sqlite3_column_text(st, 1));
+		c = crm_summary_find(sum, sqlite3_column_int64(st, 0));
+		if (c == NULL || day == CRM_NO_DAY || day > sum->today)
+			continue;
+		i = crm_summary_index(sum, c);
+		if (c->last_contact == CRM_NO_DAY || day > c->last_contact)
+			c->last_contact = day;
+		if (sqlite3_column_type(st, 2) != SQLITE_NULL && day >= csat_day[i]) {
+			csat_day[i] = day;
+			c->last_csat = (int8_t)sqlite3_column_int(st, 2);
+		}
+		if (sqlite3_column_type(st, 3) != SQLITE_NULL && day >= nps_day[i]) {
+			nps_day[i] = day;
+			c->last_nps = (int8_t)sqlite3_column_int(st, 3);
+		}
+	}
+	sqlite3_finalize(st);
+
+	/* Open at the end of today: opened by today and not resolved by
+	 * today. A ticket rating counts as a CSAT answer on its resolution day. */
+	st = crm_store_prepare(s, "SELECT customer_id, opened_at, status, resolved_at, "
+	    "csat FROM tickets");
+	while (crm_store_step(s, st) == SQLITE_ROW) {
+		int32_t opened = crm_summary_day((const char *)sqlite3_column_text(st, 1));
+		int32_t resolved = crm_summary_day((const char *)sqlite3_column_text(st, 3));
+		const char *status = (const char *)sqlite3_column_text(st, 2);
+
+		c = crm_summary_find(sum, sqlite3_column_int64(st, 0));
+		if (c == NULL || opened == CRM_NO_DAY || opened > sum->today)
+			continue;
+		if (resolved == CRM_NO_DAY ? strcmp(status, "open") == 0 :
+		    resolved > sum->today)
+			c->open_tickets++;
+		i = crm_summary_index(sum, c);
+		if (sqlite3_column_type(st, 4) != SQLITE_NULL && resolved != CRM_NO_DAY &&
+		    resolved <= sum->today && resolved >= csat_day[i]) {
+			csat_day[i] = resolved;
+			c->last_csat = (int8_t)sqlite3_column_int(st, 4);
+		}
+	}
+	sqlite3_finalize(st);
+	free(csat_day);
+	free(nps_day);
+}
+
+crm_summary *
+crm_summary_load(crm_store *s, const struct crm_config *cfg, int64_t today, unsigned flags)
+{
+	crm_summary *sum = crm_xcalloc(1, sizeof(*sum));
+
+	sum->today = today;
+	sum->digits = crm_money_minor_digits(cfg->currency);
+	load_customers(sum, s, flags);
+	load_orders(sum, s, cfg);
+	if (flags & CRM_SUMMARY_CONTACT)
+		load_contact(sum, s);
+	return sum;
+}
+
+void
+crm_summary_free(crm_summary *sum)
+{
+	if (sum == NULL)
+		return;
+	free(sum->cust);
+	free(sum->pos);
+	free(sum->merged);
+	free(sum->ext_name);
+	free(sum->fields);
+	crm_buf_free(&sum->text);
+	free(sum);
+}
+
+size_t
+crm_summary_count(const crm_summary *sum)
+{
+	return sum->n;
+}
+
+struct crm_customer *
+crm_summary_at(crm_summary *sum, size_t i)
+{
+	return &sum->cust[i];
+}
+
+struct crm_customer *
+crm_summary_find(crm_summary *sum, int64_t id)
+{
+	int hops;
+
+	/* A merge chain is short; the bound only guards against a cycle a
+	 * hand-edited store could hold. */
+	for (hops = 0; hops < 64; hops++) {
+		if (id <= 0 || id > sum->max_id)
+			return NULL;
+		if (sum->pos[id] >= 0)
+			return &sum->cust[sum->pos[id]];
+		if (sum->merged == NULL || sum->merged[id] == 0)
+			return NULL;
+		id = sum->merged[id];
+	}
+	return NULL;
+}
+
+size_t
+crm_summary_index(const crm_summary *sum, const struct crm_customer *c)
+{
+	return (size_t)(c - sum->cust);
+}
+
+const char *
+crm_summary_external_id(const crm_summary *sum, const struct crm_customer *c)
+{
+	return sum->text.data + sum->ext_name[2 * crm_summary_index(sum, c)];
+}
+
+const char *
+crm_summary_name(const crm_summary *sum, const struct crm_customer *c)
+{
+	return sum->text.data + sum->ext_name[2 * crm_summary_index(sum, c) + 1];
+}
+
+const char *
+crm_summary_field(const crm_summary *sum, const struct crm_customer *c, enum crm_cfield f)
+{
+	if (sum->fields == NULL)
+		return "";
+	return sum->text.data + sum->fields[crm_summary_index(sum, c) * CRM_NFIELDS + f];
+}
+
+int
+crm_summary_digits(const crm_summary *sum)
+{
+	return sum->digits;
+}
+
+int64_t
+crm_summary_today(const crm_summary *sum)
+{
+	return sum->today;
+}

@@ -1,0 +1,105 @@
+/*
+ * summary — the per-customer figures every analysis tool starts from.
+ *
+ * One sequential scan of each table fills a dense array of customers (live
+ * ones: merged_into IS NULL), so crm-segment, crm-score, crm-report and
+ * crm-remind never disagree about a customer and none of them walks an index
+ * or GROUPs BY ten million orders. The definitions live here (SPEC §8):
+ *
+ *   - a paid order is one with status "paid" (refunded and cancelled orders
+ *     are left out) dated on or before "today" (the --as-of day);
+ *   - money is converted to the base currency with the configured rates and
+ *     kept in minor units of the base currency; an order in a currency that
+ *     has no rate is left out, with one warning per currency;
+ *   - a customer merged into another is answered by its survivor (its orders
+ *     moved there when it was merged).
+ *
+ * Days are days since 1970-01-01; CRM_NO_DAY marks "none".
+ */
+#ifndef CRM_SUMMARY_H
+#define CRM_SUMMARY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "config.h"
+#include "store.h"
+
+#define CRM_NO_DAY INT32_MIN
+
+/* What to load beyond the order figures. */
+enum crm_summary_flags {
+	CRM_SUMMARY_FIELDS = 1 << 0,  /* the customer fields below */
+	CRM_SUMMARY_CONTACT = 1 << 1, /* interactions and tickets figures */
+};
+
+/* Customer fields a rule or a stream may use (CRM_SUMMARY_FIELDS). */
+enum crm_cfield {
+	CRM_F_COMPANY,
+	CRM_F_EMAIL,
+	CRM_F_PHONE,
+	CRM_F_CITY,
+	CRM_F_REGION,
+	CRM_F_COUNTRY,
+	CRM_F_INDUSTRY,
+	CRM_F_SIZE,
+	CRM_F_OWNER,
+	CRM_F_CHANNEL,
+	CRM_F_STATUS,
+	CRM_F_PREFERRED_CHANNEL,
+	CRM_F_BIRTHDAY,
+	CRM_F_TAGS,
+	CRM_F_SOURCE,
+	CRM_NFIELDS
+};
+
+/* The fields' names as rules and streams know them (index: enum crm_cfield). */
+extern const char *const crm_cfield_names[CRM_NFIELDS];
+
+struct crm_customer {
+	int64_t id;
+	int32_t created;      /* day the record was created */
+	int32_t first_order;  /* first paid order's day, or CRM_NO_DAY */
+	int32_t last_order;   /* latest paid order's day, or CRM_NO_DAY */
+	int32_t prev_order;   /* latest paid order day before last_order, or CRM_NO_DAY */
+	uint32_t orders;      /* paid orders */
+	int64_t monetary;     /* their value, minor units of the base currency */
+	/* CRM_SUMMARY_CONTACT: */
+	int32_t last_contact; /* latest interaction's day, or CRM_NO_DAY */
+	int32_t open_tickets; /* tickets open at the end of today */
+	int8_t last_csat;     /* latest CSAT answer (1-5, interaction or ticket), or -1 */
+	int8_t last_nps;      /* latest NPS answer (0-10), or -1 */
+};
+
+typedef struct crm_summary crm_summary;
+
+/* Scan the store as of today. Fatal on store errors. */
+crm_summary *crm_summary_load(crm_store *s, const struct crm_config *cfg, int64_t today,
+                              unsigned flags);
+void crm_summary_free(crm_summary *sum);
+
+/* The live customers, in id order. */
+size_t crm_summary_count(const crm_summary *sum);
+struct crm_customer *crm_summary_at(crm_summary *sum, size_t i);
+/* The customer with this id (a merged-away id answers with its survivor), or
+ * NULL when there is none. */
+struct crm_customer *crm_summary_find(crm_summary *sum, int64_t id);
+/* Position of c in the id order. */
+size_t crm_summary_index(const crm_summary *sum, const struct crm_customer *c);
+
+/* Text of a customer: external id, name, and (CRM_SUMMARY_FIELDS) the fields
+ * above. "" when empty. */
+const char *crm_summary_external_id(const crm_summary *sum, const struct crm_customer *c);
+const char *crm_summary_name(const crm_summary *sum, const struct crm_customer *c);
+const char *crm_summary_field(const crm_summary *sum, const struct crm_customer *c,
+                              enum crm_cfield f);
+
+/* The day of a stored date or date-time text ("YYYY-MM-DD[ HH:MM:SS]"), or
+ * CRM_NO_DAY when it is not one. */
+int32_t crm_summary_day(const char *text);
+/* Minor-unit digits of the base currency (2 for CNY, 0 for JPY). */
+int crm_summary_digits(const crm_summary *sum);
+int64_t crm_summary_today(const crm_summary *sum);
+
+#endif
