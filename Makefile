@@ -83,6 +83,7 @@ demo: deps
 
 bench: all
 	@CRM_BIN=$(CURDIR)/$(B)/bin sh tests/bench/run.sh
+	@CRM_BIN=$(CURDIR)/$(B)/bin sh tests/bench/segment.sh
 
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man7

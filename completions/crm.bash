@@ -6,12 +6,15 @@
 # _crm_args["TOOL OPTION"] (a word list, @file for file names, @none for a
 # free value). tests/cli/docs.bats checks every --help option is listed here.
 
-_crm_tools=(import)
+_crm_tools=(import segment)
 
 declare -A _crm_opts=(
 	[import]="-k --kind --source --create-missing -e --encoding -d --delimiter
 		-r --rejects -n --dry-run -m --map --emit --list --undo
 		--db --config --as-of -q --quiet -t --tsv --excel-safe -h --help --version"
+	[segment]="-w --where -s --segment --summary --by --format --save --migration
+		--explain --all --db --config --as-of -q --quiet -t --tsv --excel-safe
+		-h --help --version"
 )
 
 declare -A _crm_args=(
@@ -28,6 +31,16 @@ declare -A _crm_args=(
 	["import --db"]=@file
 	["import --config"]=@file
 	["import --as-of"]=@none
+	["segment -w"]=@none
+	["segment --where"]=@none
+	["segment -s"]="champions potential_loyalist promising need_attention about_to_sleep cant_lose lost hibernating others lead active repeat churned reactivated rfm:new rfm:loyal rfm:at_risk lifecycle:new lifecycle:loyal lifecycle:at_risk"
+	["segment --segment"]="champions potential_loyalist promising need_attention about_to_sleep cant_lose lost hibernating others lead active repeat churned reactivated rfm:new rfm:loyal rfm:at_risk lifecycle:new lifecycle:loyal lifecycle:at_risk"
+	["segment --by"]="rfm_segment lifecycle rules"
+	["segment --format"]="text csv tsv"
+	["segment --migration"]=@none
+	["segment --db"]=@file
+	["segment --config"]=@file
+	["segment --as-of"]=@none
 )
 
 # _crm_complete_tool TOOL FIRST: complete COMP_WORDS[FIRST..COMP_CWORD] as
@@ -106,4 +119,4 @@ _crm()
 	return 0
 }
 
-complete -o filenames -F _crm crm crm-import
+complete -o filenames -F _crm crm crm-import crm-segment

@@ -1,5 +1,5 @@
 # fish completion for crm-tools: crm (the dispatcher) and crm-TOOL.
-# Commands completed: crm crm-import (one per entry of __crm_tools below).
+# Commands completed: crm crm-import crm-segment (one per entry of __crm_tools below).
 # fish loads completions by command name: install this file as crm.fish and
 # link crm-TOOL.fish to it for each tool.
 #
@@ -9,7 +9,9 @@
 # list, @file for file names, empty for a free value). tests/cli/docs.bats
 # checks every --help option is listed here.
 
-set -g __crm_tools 'import|load customers, orders, interactions and tickets from CSV/TSV exports'
+set -g __crm_tools \
+    'import|load customers, orders, interactions and tickets from CSV/TSV exports' \
+    'segment|RFM scores and segments, lifecycle stages, rule segments'
 
 set -g __crm_common \
     '|db|r|store file|@file' \
@@ -33,6 +35,17 @@ set -g __crm_opts_import \
     '|emit||write the customers imported as a stream on stdout|' \
     '|list||show the import log|' \
     '|undo|r|revert one whole import|'
+
+set -g __crm_opts_segment \
+    'w|where|r|keep only customers for whom EXPR holds|' \
+    's|segment|r|keep only customers in a segment|champions potential_loyalist promising need_attention about_to_sleep cant_lose lost hibernating others lead active repeat churned reactivated rfm:new rfm:loyal rfm:at_risk lifecycle:new lifecycle:loyal lifecycle:at_risk' \
+    '|summary||customers and revenue per segment instead of the stream|' \
+    '|by|r|group --summary and --migration by|rfm_segment lifecycle rules' \
+    '|format|r|format of --summary and --migration|text csv tsv' \
+    '|save||record the segments in the store history under the --as-of day|' \
+    '|migration|r|moves between segments since the history saved on DATE|' \
+    '|explain||print the definitions in use and exit|' \
+    '|all||every customer in the store; ignore standard input|'
 
 # True when the crm command line has no tool yet.
 function __crm_no_tool

@@ -1,4 +1,4 @@
-#compdef crm crm-import
+#compdef crm crm-import crm-segment
 # zsh completion for crm-tools: crm (the dispatcher) and crm-TOOL.
 # Installed as _crm in a directory on $fpath (make install: site-functions).
 #
@@ -8,6 +8,7 @@
 
 _crm_tools=(
   'import:load customers, orders, interactions and tickets from CSV/TSV exports'
+  'segment:RFM scores and segments, lifecycle stages, rule segments'
 )
 
 _crm_common=(
@@ -34,6 +35,18 @@ _crm_specs_import=(
   '(--undo *)--list[show the import log]'
   '(--list *)--undo=[revert one whole import]:import id: '
   '*:input file:_files'
+)
+
+_crm_specs_segment=(
+  '(-w --where)'{-w+,--where=}'[keep only customers for whom EXPR holds]:rule expression: '
+  '(-s --segment)'{-s+,--segment=}'[keep only customers in a segment]:segment:(champions potential_loyalist promising need_attention about_to_sleep cant_lose lost hibernating others lead active repeat churned reactivated rfm:new rfm:loyal rfm:at_risk lifecycle:new lifecycle:loyal lifecycle:at_risk)'
+  '(--migration)--summary[customers and revenue per segment instead of the stream]'
+  '--by=[group --summary and --migration by]:group:(rfm_segment lifecycle rules)'
+  '--format=[format of --summary and --migration]:format:(text csv tsv)'
+  '--save[record the segments in the store history under the --as-of day]'
+  '(--summary)--migration=[moves between segments since the history saved on DATE]:date (YYYY-MM-DD): '
+  '--explain[print the definitions in use and exit]'
+  '--all[every customer in the store; ignore standard input]'
 )
 
 _crm_tool() {

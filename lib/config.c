@@ -58,10 +58,11 @@ struct key {
 };
 
 static setter set_currency, set_region, set_enum, set_bool, set_int,
-    set_rates, set_headers, set_segments, set_cuts;
+    set_rates, set_headers, set_segments, set_cuts, set_real, set_lead_points;
 
 static const char *const date_orders[] = { "dmy", "mdy", "ymd", NULL };
 static const char *const rfm_methods[] = { "quintiles", "thresholds", NULL };
+static const char *const units[] = { "week", "day", NULL };
 
 /* The import kinds headers: accepts. */
 static const char *const kinds[] = {
@@ -97,6 +98,23 @@ static const struct key keys[] = {
 	  36500, NULL },
 	{ "lifecycle.loyal_orders", KT_SCALAR, set_int,
 	  F(lifecycle_loyal_orders), 2, 1000000, NULL },
+	{ "score.unit", KT_SCALAR, set_enum, F(score_unit), 0, 0, units },
+	{ "score.horizon_days", KT_SCALAR, set_int, F(score_horizon_days), 1, 36500,
+	  NULL },
+	/* set_real: a number in [min, max] / 1000 (thousandths keep the table
+	 * in whole numbers). */
+	{ "score.discount_rate", KT_SCALAR, set_real, F(score_discount_rate), 0, 999,
+	  NULL },
+	{ "score.margin", KT_SCALAR, set_real, F(score_margin), 1, 1000, NULL },
+	{ "score.health.rhythm", KT_SCALAR, set_real,
+	  F(health_weights[CRM_HEALTH_RHYTHM]), 0, 1000, NULL },
+	{ "score.health.trend", KT_SCALAR, set_real,
+	  F(health_weights[CRM_HEALTH_TREND]), 0, 1000, NULL },
+	{ "score.health.complaints", KT_SCALAR, set_real,
+	  F(health_weights[CRM_HEALTH_COMPLAINTS]), 0, 1000, NULL },
+	{ "score.health.satisfaction", KT_SCALAR, set_real,
+	  F(health_weights[CRM_HEALTH_SATISFACTION]), 0, 1000, NULL },
+	{ "score.lead_points", KT_MAP, set_lead_points, 0, 0, 0, NULL },
 };
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
 
@@ -737,6 +755,65 @@ set_segments(struct loader *ld, const struct key *k, const char *path,
 	each_pair(ld, path, map, segment_pair, NULL);
 }
 
+/* A decimal number in [k->min / 1000, k->max / 1000]. */
+static void
+set_real(struct loader *ld, const struct key *k, const char *path, yaml_node_t *n)
+{
+	const char *s = scalar(ld, n, path, "a number");
+	double v;
+	char *end;
+
+	if (s == NULL)
+		return;
+	v = strtod(s, &end);
+	if (end == s || *end != '\0' || !isfinite(v)) {
+		fail(ld, n, "%s: \"%s\" is not a number", path, s);
+		return;
+	}
+	if (v < k->min / 1000.0 || v > k->max / 1000.0) {
+		fail(ld, n, "%s: %s is out of range (%g to %g)", path, s, k->min / 1000.0,
+		    k->max / 1000.0);
+		return;
+	}
+	*(double *)(void *)((char *)ld->cfg + k->off) = v;
+}
+
+/* score.lead_points."expression": points (a whole number, may be negative). */
+static void
+lead_pair(struct loader *ld, const char *full, const char *expr, yaml_node_t *kn,
+    yaml_node_t *vn, void *arg)
+{
+	struct crm_config *c = ld->cfg;
+	struct crm_named_rule *r;
+	const char *s;
+	char *end;
+	long v;
+
+	(void)arg;
+	(void)kn;
+	if ((s = scalar(ld, vn, full, "a whole number of points")) == NULL)
+		return;
+	v = strtol(s, &end, 10);
+	if (end == s || *end != '\0' || v < -100 || v > 100) {
+		fail(ld, vn, "%s: \"%s\" is not a whole number of points from -100 to 100",
+		    full, s);
+		return;
+	}
+	c->lead_points = crm_xreallocarray(c->lead_points, c->nlead_points + 1,
+	    sizeof(*c->lead_points));
+	r = &c->lead_points[c->nlead_points++];
+	r->name = crm_xstrdup(expr);
+	r->expr = crm_xstrdup(s);
+	r->line = (long)vn->start_mark.line + 1;
+}
+
+static void
+set_lead_points(struct loader *ld, const struct key *k, const char *path, yaml_node_t *map)
+{
+	(void)k;
+	each_pair(ld, path, map, lead_pair, NULL);
+}
+
 /* Report name (at path full, under prefix) as unknown, suggesting the
  * nearest key at the same level, else a deeper key with that last part. */
 static void
@@ -1033,6 +1110,14 @@ crm_config_defaults(void)
 	c->lifecycle_at_risk_days = 90;
 	c->lifecycle_churn_days = 180;
 	c->lifecycle_loyal_orders = 5;
+	c->score_unit = CRM_UNIT_WEEK;
+	c->score_horizon_days = 365;
+	c->score_discount_rate = 0.10;
+	c->score_margin = 1.0;
+	c->health_weights[CRM_HEALTH_RHYTHM] = 0.4;
+	c->health_weights[CRM_HEALTH_TREND] = 0.2;
+	c->health_weights[CRM_HEALTH_COMPLAINTS] = 0.2;
+	c->health_weights[CRM_HEALTH_SATISFACTION] = 0.2;
 	return c;
 }
 
@@ -1115,6 +1200,11 @@ crm_config_free(struct crm_config *c)
 		free(c->segments[i].name);
 		free(c->segments[i].expr);
 	}
+	for (i = 0; i < c->nlead_points; i++) {
+		free(c->lead_points[i].name);
+		free(c->lead_points[i].expr);
+	}
+	free(c->lead_points);
 	free(c->synonyms);
 	free(c->segments);
 	free(c->rates);

@@ -39,6 +39,12 @@ struct crm_named_rule {
 	long line;
 };
 
+enum { CRM_RFM_QUINTILES = 0, CRM_RFM_THRESHOLDS = 1 };
+enum { CRM_UNIT_WEEK = 0, CRM_UNIT_DAY = 1 };
+/* Components of crm-score's health score (score.health.*). */
+enum { CRM_HEALTH_RHYTHM, CRM_HEALTH_TREND, CRM_HEALTH_COMPLAINTS, CRM_HEALTH_SATISFACTION,
+       CRM_HEALTH_N };
+
 struct crm_config {
 	char *path;                      /* file read, or NULL (defaults only) */
 	char currency[4];                /* base currency, default "CNY" */
@@ -64,9 +70,18 @@ struct crm_config {
 	int lifecycle_at_risk_days;      /* lifecycle.at_risk_days, default 90 */
 	int lifecycle_churn_days;        /* lifecycle.churn_days, default 180 */
 	int lifecycle_loyal_orders;      /* lifecycle.loyal_orders, default 5 */
+	/* crm-score model settings. */
+	int score_unit;                  /* score.unit: week (default) or day */
+	int score_horizon_days;          /* score.horizon_days, default 365 */
+	double score_discount_rate;      /* score.discount_rate, annual, default 0.10 */
+	double score_margin;             /* score.margin, default 1 (revenue) */
+	double health_weights[CRM_HEALTH_N]; /* score.health.*: 0.4 0.2 0.2 0.2 */
+	/* score.lead_points: {"expression": points, ...}; name holds the
+	 * expression, expr the points as written. Default: built-in rules. */
+	struct crm_named_rule *lead_points;
+	size_t nlead_points;
 };
 
-enum { CRM_RFM_QUINTILES = 0, CRM_RFM_THRESHOLDS = 1 };
 
 /* Load the configuration. path may be NULL (lookup as above). On success
  * returns 0 and sets *out (free with crm_config_free). On error prints every

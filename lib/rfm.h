@@ -18,8 +18,9 @@
  *
  * Segment map: FM = (F + M + 1) / 2 in whole numbers (the mean of F and M,
  * halves rounded up). The rows below are tried in order, first match wins;
- * together they cover every (R, FM), so "others" only appears for
- * customers without orders (who get no RFM scores at all).
+ * together they cover every (R, FM) with scores 1-5, so "others" is only
+ * the answer for scores outside 1-5 (customers without paid orders get no
+ * scores and no segment at all).
  *
  *     segment             R      FM
  *     champions           5      4-5
@@ -60,8 +61,9 @@ enum crm_rfm_segment {
 extern const char *const crm_rfm_segment_names[CRM_SEG_COUNT];
 
 /* Quintile scores (above) of values[0..n) into out[0..n); higher value,
- * higher score. For recency pass the negated days. */
-void crm_rfm_quintiles(const double *values, size_t n, uint8_t *out);
+ * higher score. Values are whole numbers (days, orders, minor units), so
+ * equality is exact. For recency pass the negated days. */
+void crm_rfm_quintiles(const int64_t *values, size_t n, uint8_t *out);
 
 /* Threshold scores (above). */
 int crm_rfm_score_recency(double days, const double cuts[4]);

@@ -132,6 +132,24 @@ CRM_INDEX_ORDERS_CUSTOMER ";"
 "  saved_at TEXT NOT NULL,"
 "  PRIMARY KEY (day, customer_id)"
 ") WITHOUT ROWID;",
+/* 3: score history (crm-score --save): the parameters of each saved run and
+ * one row of scores per customer; customer_id as in segment_history. */
+"CREATE TABLE score_runs ("
+"  day TEXT PRIMARY KEY,"
+"  unit TEXT NOT NULL, horizon_days INTEGER NOT NULL,"
+"  discount_rate REAL NOT NULL, margin REAL NOT NULL,"
+"  r REAL, alpha REAL, a REAL, b REAL, ll REAL,"
+"  p REAL, q REAL, gamma REAL, gg_ll REAL,"
+"  customers INTEGER NOT NULL, repeaters INTEGER NOT NULL,"
+"  saved_at TEXT NOT NULL"
+");"
+"CREATE TABLE score_history ("
+"  day TEXT NOT NULL,"
+"  customer_id INTEGER NOT NULL,"
+"  p_alive REAL, expected_purchases REAL, expected_avg_spend REAL, clv REAL,"
+"  health INTEGER, lead_score INTEGER,"
+"  PRIMARY KEY (day, customer_id)"
+") WITHOUT ROWID;",
 };
 
 #endif

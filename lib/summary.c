@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/mman.h>
 
 #include "date.h"
 #include "diag.h"
@@ -29,7 +30,11 @@ struct crm_summary {
 	uint32_t *ext_name; /* 2 offsets per customer: external id, name */
 	uint32_t *fields;  /* CRM_NFIELDS offsets per customer, or NULL */
 	int64_t today;
+	int64_t until;     /* end of the holdout period (CRM_SUMMARY_DAYS) */
+	unsigned flags;
 	int digits;        /* base currency's minor digits */
+	int window;        /* lifecycle.churn_days, for the trend counts */
+	struct crm_purchase_days *pdays; /* per customer, or NULL */
 };
 
 int32_t
@@ -111,6 +116,9 @@ load_customers(crm_summary *sum, crm_store *s, unsigned flags)
 
 		if (id > sum->max_id)
 			sum->max_id = id;
+		if (id > (int64_t)UINT32_MAX)
+			crm_die(CRM_EX_SOFTWARE, "customer id %lld is beyond what this build "
+			    "can summarise", (long long)id);
 		if (sqlite3_column_type(st, 2) != SQLITE_NULL) {
 			if (nmerged == mcap) {
 				mcap = mcap ? 2 * mcap : 64;
@@ -219,20 +227,167 @@ to_base(int64_t amount, const struct rate_cache *rc)
 	return (int64_t)v;
 }
 
+/* Paid-order figures being summed, indexed by customer id. */
+struct order_acc {
+	int32_t first, last, prev; /* days, CRM_NO_DAY for none */
+	uint32_t orders;
+	int64_t monetary;
+};
+
+/* Fold one order into a.  prev is the latest order day before last, so
+ * orders may arrive in any order. */
 static void
-add_order(struct crm_customer *c, int32_t day, int64_t amount)
+acc_add(struct order_acc *a, int32_t day, uint32_t orders, int64_t amount)
 {
-	c->orders++;
-	c->monetary += amount;
-	if (c->first_order == CRM_NO_DAY || day < c->first_order)
-		c->first_order = day;
-	if (c->last_order == CRM_NO_DAY || day > c->last_order) {
-		if (c->last_order != CRM_NO_DAY)
-			c->prev_order = c->last_order;
-		c->last_order = day;
-	} else if (day < c->last_order &&
-	    (c->prev_order == CRM_NO_DAY || day > c->prev_order))
-		c->prev_order = day;
+	a->orders += orders;
+	a->monetary += amount;
+	if (a->first == CRM_NO_DAY || day < a->first)
+		a->first = day;
+	if (a->last == CRM_NO_DAY || day > a->last) {
+		if (a->last != CRM_NO_DAY)
+			a->prev = a->last;
+		a->last = day;
+	} else if (day < a->last && (a->prev == CRM_NO_DAY || day > a->prev))
+		a->prev = day;
+}
+
+/* Fold all of b into a (a merged-away id's orders into its survivor). */
+static void
+acc_merge(struct order_acc *a, const struct order_acc *b)
+{
+	if (b->orders == 0)
+		return;
+	acc_add(a, b->last, b->orders, b->monetary);
+	if (b->prev != CRM_NO_DAY)
+		acc_add(a, b->prev, 0, 0);
+	if (b->first < a->first)
+		a->first = b->first;
+}
+
+/* A zeroed array of n elements that may be large: asks for transparent
+ * huge pages, since the order scan touches it at random (one TLB miss per
+ * order otherwise). */
+static void *
+big_array(size_t n, size_t size, size_t *bytes)
+{
+	void *p;
+
+	if (n > SIZE_MAX / size)
+		crm_die(CRM_EX_SOFTWARE, "out of memory");
+	*bytes = n * size;
+	p = mmap(NULL, *bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
+		crm_die_errno(CRM_EX_SOFTWARE, "cannot allocate %zu bytes", *bytes);
+#ifdef MADV_HUGEPAGE
+	(void)madvise(p, *bytes, MADV_HUGEPAGE); /* advice only */
+#endif
+	return p;
+}
+
+/* Orders wait in a small batch whose accumulators are prefetched, so the
+ * cache misses of a random customer per order overlap with SQLite's work
+ * on the next rows instead of stalling one by one. */
+#define BATCH 64
+
+struct pending {
+	int64_t amount;
+	uint32_t id;  /* customer ids fit: load_customers checks */
+	int32_t day;
+};
+
+/* Paid orders kept for the purchase-day count (CRM_SUMMARY_DAYS). */
+struct order_list {
+	struct pending *v;
+	size_t n, cap;
+};
+
+static void
+apply_batch(crm_summary *sum, struct order_acc *acc, const struct pending *b, size_t n,
+            struct order_list *keep)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (keep != NULL) {
+			if (keep->n == keep->cap) {
+				keep->cap = keep->cap ? 2 * keep->cap : 4096;
+				keep->v = crm_xreallocarray(keep->v, keep->cap, sizeof(*keep->v));
+			}
+			keep->v[keep->n++] = b[i];
+		}
+		if (b[i].day <= sum->today)
+			acc_add(&acc[b[i].id], b[i].day, 1, b[i].amount);
+	}
+}
+
+static int
+pending_day_cmp(const void *pa, const void *pb)
+{
+	const struct pending *a = pa, *b = pb;
+
+	return (a->day > b->day) - (a->day < b->day);
+}
+
+/*
+ * Purchase days per customer from the kept orders: an in-place counting
+ * sort by customer id (American flag: each order swapped straight into its
+ * customer's range, no second array), then each customer's few orders
+ * sorted by day and counted.
+ */
+static void
+count_purchase_days(crm_summary *sum, struct order_list *keep)
+{
+	size_t nid = (size_t)sum->max_id + 1, i, bytes;
+	size_t *next = big_array(nid + 1, sizeof(*next), &bytes), *end;
+	struct pending *v = keep->v, t;
+
+	for (i = 0; i < keep->n; i++)
+		next[v[i].id + 1]++;
+	for (i = 1; i <= nid; i++)
+		next[i] += next[i - 1];
+	end = crm_xreallocarray(NULL, nid, sizeof(*end));
+	for (i = 0; i < nid; i++)
+		end[i] = next[i + 1];
+	for (i = 0; i < nid; i++)
+		while (next[i] < end[i]) {
+			size_t home = (size_t)v[next[i]].id;
+
+			if (home == i) {
+				next[i]++;
+				continue;
+			}
+			t = v[next[home]];
+			v[next[home]++] = v[next[i]];
+			v[next[i]] = t;
+		}
+	sum->pdays = crm_xcalloc(sum->n + 1, sizeof(*sum->pdays));
+	for (i = 0; i < sum->n; i++) {
+		struct crm_purchase_days *pd = &sum->pdays[i];
+		int64_t id = sum->cust[i].id;
+		size_t lo = id == 0 ? 0 : end[id - 1], hi = end[id], k;
+		int32_t prev = CRM_NO_DAY;
+
+		qsort(v + lo, hi - lo, sizeof(*v), pending_day_cmp);
+		for (k = lo; k < hi; k++) {
+			if (v[k].day <= sum->today) {
+				bool new_day = v[k].day != prev;
+
+				pd->days += new_day;
+				if (new_day && v[k].day > sum->today - sum->window)
+					pd->recent_days++;
+				else if (new_day && v[k].day > sum->today - 2 * (int64_t)sum->window)
+					pd->prior_days++;
+				if (prev == CRM_NO_DAY || v[k].day == v[lo].day)
+					pd->first_value += v[k].amount;
+			} else {
+				pd->after_days += v[k].day != prev;
+				pd->after_value += v[k].amount;
+			}
+			prev = v[k].day;
+		}
+	}
+	munmap(next, bytes);
+	free(end);
 }
 
 static void
@@ -243,23 +398,69 @@ load_orders(crm_summary *sum, crm_store *s, const struct crm_config *cfg)
 	struct day_cache dc = { "", CRM_NO_DAY };
 	struct rate_cache rc = { "", -1, 0 };
 	struct unknown_currencies unk = { NULL, 0 };
+	struct pending batch[BATCH];
+	struct order_list keep = { NULL, 0, 0 }, *kp = sum->flags & CRM_SUMMARY_DAYS ? &keep : NULL;
+	struct order_acc *acc, *a;
+	size_t nb = 0, bytes, i;
+	int64_t id;
 	int32_t day;
-	struct crm_customer *c;
 
+	acc = big_array((size_t)sum->max_id + 1, sizeof(*acc), &bytes);
+	for (i = 0; i <= (size_t)sum->max_id; i++)
+		acc[i].first = acc[i].last = acc[i].prev = CRM_NO_DAY;
 	while (crm_store_step(s, st) == SQLITE_ROW) {
 		day = cached_day(&dc, sqlite3_column_text(st, 1));
-		if (day == CRM_NO_DAY || day > sum->today)
+		id = sqlite3_column_int64(st, 0);
+		if (day == CRM_NO_DAY || day > sum->until || id <= 0 || id > sum->max_id)
 			continue;
-		c = crm_summary_find(sum, sqlite3_column_int64(st, 0));
-		if (c == NULL)
-			continue;
+		/* Kept orders of a merged-away id are filed under its survivor. */
+		if (kp != NULL && sum->merged != NULL && sum->merged[id] != 0) {
+			struct crm_customer *c = crm_summary_find(sum, id);
+
+			if (c == NULL)
+				continue;
+			id = c->id;
+		}
 		if (!lookup_rate(&rc, (const char *)sqlite3_column_text(st, 3), cfg,
 		    sum->digits, &unk))
 			continue;
-		add_order(c, day, to_base(sqlite3_column_int64(st, 2), &rc));
+		__builtin_prefetch(&acc[id], 1);
+		batch[nb++] = (struct pending){ to_base(sqlite3_column_int64(st, 2), &rc),
+		                                 (uint32_t)id, day };
+		if (nb == BATCH) {
+			apply_batch(sum, acc, batch, nb, kp);
+			nb = 0;
+		}
 	}
+	apply_batch(sum, acc, batch, nb, kp);
 	sqlite3_finalize(st);
 	free(unk.codes);
+
+	/* Orders still filed under a merged-away id count for the survivor. */
+	if (sum->merged != NULL)
+		for (i = 1; i <= (size_t)sum->max_id; i++) {
+			struct crm_customer *c;
+
+			if (sum->merged[i] == 0 || acc[i].orders == 0)
+				continue;
+			if ((c = crm_summary_find(sum, (int64_t)i)) != NULL)
+				acc_merge(&acc[c->id], &acc[i]);
+		}
+	for (i = 0; i < sum->n; i++) {
+		struct crm_customer *c = &sum->cust[i];
+
+		a = &acc[c->id];
+		c->first_order = a->first;
+		c->last_order = a->last;
+		c->prev_order = a->prev;
+		c->orders = a->orders;
+		c->monetary = a->monetary;
+	}
+	munmap(acc, bytes);
+	if (kp != NULL) {
+		count_purchase_days(sum, kp);
+		free(keep.v);
+	}
 }
 
 static void
@@ -283,6 +484,7 @@ load_contact(crm_summary *sum, crm_store *s)
 		if (c == NULL || day == CRM_NO_DAY || day > sum->today)
 			continue;
 		i = crm_summary_index(sum, c);
+		c->interactions++;
 		if (c->last_contact == CRM_NO_DAY || day > c->last_contact)
 			c->last_contact = day;
 		if (sqlite3_column_type(st, 2) != SQLITE_NULL && day >= csat_day[i]) {
@@ -326,9 +528,19 @@ load_contact(crm_summary *sum, crm_store *s)
 crm_summary *
 crm_summary_load(crm_store *s, const struct crm_config *cfg, int64_t today, unsigned flags)
 {
+	return crm_summary_load_until(s, cfg, today, today, flags);
+}
+
+crm_summary *
+crm_summary_load_until(crm_store *s, const struct crm_config *cfg, int64_t today,
+                       int64_t until, unsigned flags)
+{
 	crm_summary *sum = crm_xcalloc(1, sizeof(*sum));
 
 	sum->today = today;
+	sum->until = until < today ? today : until;
+	sum->flags = flags;
+	sum->window = cfg->lifecycle_churn_days;
 	sum->digits = crm_money_minor_digits(cfg->currency);
 	load_customers(sum, s, flags);
 	load_orders(sum, s, cfg);
@@ -347,6 +559,7 @@ crm_summary_free(crm_summary *sum)
 	free(sum->merged);
 	free(sum->ext_name);
 	free(sum->fields);
+	free(sum->pdays);
 	crm_buf_free(&sum->text);
 	free(sum);
 }
@@ -380,6 +593,12 @@ crm_summary_find(crm_summary *sum, int64_t id)
 		id = sum->merged[id];
 	}
 	return NULL;
+}
+
+const struct crm_purchase_days *
+crm_summary_days(const crm_summary *sum, const struct crm_customer *c)
+{
+	return sum->pdays ? &sum->pdays[crm_summary_index(sum, c)] : NULL;
 }
 
 size_t

@@ -32,6 +32,7 @@
 enum crm_summary_flags {
 	CRM_SUMMARY_FIELDS = 1 << 0,  /* the customer fields below */
 	CRM_SUMMARY_CONTACT = 1 << 1, /* interactions and tickets figures */
+	CRM_SUMMARY_DAYS = 1 << 2,    /* purchase days (struct crm_purchase_days) */
 };
 
 /* Customer fields a rule or a stream may use (CRM_SUMMARY_FIELDS). */
@@ -68,8 +69,23 @@ struct crm_customer {
 	/* CRM_SUMMARY_CONTACT: */
 	int32_t last_contact; /* latest interaction's day, or CRM_NO_DAY */
 	int32_t open_tickets; /* tickets open at the end of today */
+	uint32_t interactions; /* interactions logged up to today */
 	int8_t last_csat;     /* latest CSAT answer (1-5, interaction or ticket), or -1 */
 	int8_t last_nps;      /* latest NPS answer (0-10), or -1 */
+};
+
+/* CRM_SUMMARY_DAYS: paid orders counted by purchase day, as the
+ * buy-till-you-die models count them (several orders on one day are one
+ * purchase, their values summed). first_order and last_order above are the
+ * first and last purchase days. */
+struct crm_purchase_days {
+	uint32_t days;        /* distinct days with a paid order, up to today */
+	int64_t first_value;  /* value of the first day's paid orders */
+	uint32_t after_days;  /* distinct days in (today, until] (a holdout period) */
+	int64_t after_value;  /* value of the paid orders in (today, until] */
+	/* Distinct days in the last window (today − W, today] and the one before
+	 * it (today − 2W, today − W], W = lifecycle.churn_days: the trend. */
+	uint32_t recent_days, prior_days;
 };
 
 typedef struct crm_summary crm_summary;
@@ -77,6 +93,10 @@ typedef struct crm_summary crm_summary;
 /* Scan the store as of today. Fatal on store errors. */
 crm_summary *crm_summary_load(crm_store *s, const struct crm_config *cfg, int64_t today,
                               unsigned flags);
+/* As crm_summary_load, also counting (CRM_SUMMARY_DAYS) the purchase days
+ * after today up to until (a holdout period; until >= today). */
+crm_summary *crm_summary_load_until(crm_store *s, const struct crm_config *cfg,
+                                    int64_t today, int64_t until, unsigned flags);
 void crm_summary_free(crm_summary *sum);
 
 /* The live customers, in id order. */
@@ -85,6 +105,9 @@ struct crm_customer *crm_summary_at(crm_summary *sum, size_t i);
 /* The customer with this id (a merged-away id answers with its survivor), or
  * NULL when there is none. */
 struct crm_customer *crm_summary_find(crm_summary *sum, int64_t id);
+/* The purchase days of c (CRM_SUMMARY_DAYS), or NULL without that flag. */
+const struct crm_purchase_days *crm_summary_days(const crm_summary *sum,
+                                                 const struct crm_customer *c);
 /* Position of c in the id order. */
 size_t crm_summary_index(const crm_summary *sum, const struct crm_customer *c);
 

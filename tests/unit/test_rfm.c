@@ -13,7 +13,7 @@
 #include "rfm.h"
 
 static void
-scores(const double *v, size_t n, const char *want)
+scores(const int64_t *v, size_t n, const char *want)
 {
 	uint8_t out[64];
 	char got[65];
@@ -30,8 +30,8 @@ static void
 test_distinct_values_spread_evenly(void **state)
 {
 	/* n = 10: mid-rank p = 0.05, 0.15 ... 0.95 → 1 1 2 2 3 3 4 4 5 5 */
-	const double v[10] = { 10, 1, 9, 2, 8, 3, 7, 4, 6, 5 };
-	const double five[5] = { 50, 40, 30, 20, 10 };
+	const int64_t v[10] = { 10, 1, 9, 2, 8, 3, 7, 4, 6, 5 };
+	const int64_t five[5] = { 50, 40, 30, 20, 10 };
 
 	(void)state;
 	scores(v, 10, "5151424233");
@@ -43,9 +43,9 @@ test_ties_share_one_score(void **state)
 {
 	/* Three tied at the bottom of 7: 1 + floor(5 × 3 / 14) = 2; the next
 	 * three (3 below): 1 + floor(5 × 9 / 14) = 4; the top one 5. */
-	const double v[7] = { 1, 2, 1, 5, 2, 1, 2 };
+	const int64_t v[7] = { 1, 2, 1, 5, 2, 1, 2 };
 	/* Half of them tied at the top: 1 + floor(5 (2×2 + 2) / 8) = 4 */
-	const double w[4] = { 7, 7, 1, 2 };
+	const int64_t w[4] = { 7, 7, 1, 2 };
 
 	(void)state;
 	scores(v, 7, "2425424");
@@ -55,8 +55,8 @@ test_ties_share_one_score(void **state)
 static void
 test_input_order_does_not_matter(void **state)
 {
-	const double a[6] = { 3, 1, 4, 1, 5, 9 };
-	const double b[6] = { 9, 5, 1, 4, 1, 3 };
+	const int64_t a[6] = { 3, 1, 4, 1, 5, 9 };
+	const int64_t b[6] = { 9, 5, 1, 4, 1, 3 };
 	uint8_t sa[6], sb[6];
 
 	(void)state;
@@ -72,9 +72,9 @@ test_input_order_does_not_matter(void **state)
 static void
 test_few_and_equal(void **state)
 {
-	const double one[1] = { 42 };
-	const double two[2] = { 1, 2 };
-	const double same[6] = { 3, 3, 3, 3, 3, 3 };
+	const int64_t one[1] = { 42 };
+	const int64_t two[2] = { 1, 2 };
+	const int64_t same[6] = { 3, 3, 3, 3, 3, 3 };
 
 	(void)state;
 	scores(one, 1, "3");       /* a lone customer is in the middle */
@@ -87,7 +87,7 @@ static void
 test_negated_recency(void **state)
 {
 	/* recency days 3, 200, 40: the most recent scores highest */
-	const double v[3] = { -3, -200, -40 };
+	const int64_t v[3] = { -3, -200, -40 };
 
 	(void)state;
 	scores(v, 3, "513");
