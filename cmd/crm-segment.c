@@ -964,10 +964,13 @@ run_customers(struct run *run, crm_store *s)
 	if (o->save) {
 		if (status == 0 || status == CRM_EX_DATAERR)
 			saver_finish(&sv, written, o->common.quiet);
-		else
+		else {
+			sqlite3_finalize(sv.insert);
+			crm_buf_free(&sv.rules);
 			crm_store_rollback(s);
+		}
 	}
-	if (!o->common.quiet && stream_out) {
+	if (!o->common.quiet && stream_out && (status == 0 || status == CRM_EX_DATAERR)) {
 		char a[32], b[32];
 
 		fprintf(stderr, "crm-segment: %s of %s customers written\n",
@@ -1006,7 +1009,7 @@ main(int argc, char **argv)
 		run.in = NULL;
 	names_build(&run);
 	if ((status = parse_rules(&run)) != 0)
-		return status;
+		goto out;
 	resolve_segment(&run);
 	run.need_values = run.where != NULL || run.cfg->nsegments > 0;
 	if (rules_use_any(&run, run.names.fields_at, run.names.rules_at))
@@ -1025,7 +1028,9 @@ main(int argc, char **argv)
 	run.values = crm_xcalloc(run.names.n + 1, sizeof(*run.values));
 	run.text = crm_xcalloc(NOUT, sizeof(*run.text));
 	status = run_customers(&run, s);
-
+	crm_summary_free(run.sum);
+	crm_store_close(s);
+out:
 	for (i = 0; i < run.cfg->nsegments; i++)
 		crm_rule_free(run.rules[i]);
 	free(run.rules);
@@ -1034,10 +1039,8 @@ main(int argc, char **argv)
 	free(run.values);
 	free(run.text);
 	free(run.r), free(run.f), free(run.m);
-	crm_summary_free(run.sum);
 	if (run.in)
 		crm_stream_close(run.in);
-	crm_store_close(s);
 	crm_config_free(run.cfg);
 	return crm_cli_finish(status);
 }

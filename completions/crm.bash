@@ -6,7 +6,7 @@
 # _crm_args["TOOL OPTION"] (a word list, @file for file names, @none for a
 # free value). tests/cli/docs.bats checks every --help option is listed here.
 
-_crm_tools=(import segment)
+_crm_tools=(import segment score)
 
 declare -A _crm_opts=(
 	[import]="-k --kind --source --create-missing -e --encoding -d --delimiter
@@ -15,6 +15,9 @@ declare -A _crm_opts=(
 	[segment]="-w --where -s --segment --summary --by --format --save --migration
 		--explain --all --db --config --as-of -q --quiet -t --tsv --excel-safe
 		-h --help --version"
+	[score]="-u --unit -H --horizon --discount-rate --margin --calibration-end
+		--holdout --params --format --save --all --db --config --as-of -q --quiet
+		-t --tsv --excel-safe -h --help --version"
 )
 
 declare -A _crm_args=(
@@ -41,6 +44,17 @@ declare -A _crm_args=(
 	["segment --db"]=@file
 	["segment --config"]=@file
 	["segment --as-of"]=@none
+	["score -u"]="week day"
+	["score --unit"]="week day"
+	["score -H"]=@none
+	["score --horizon"]=@none
+	["score --discount-rate"]=@none
+	["score --margin"]=@none
+	["score --calibration-end"]=@none
+	["score --format"]="text csv tsv"
+	["score --db"]=@file
+	["score --config"]=@file
+	["score --as-of"]=@none
 )
 
 # _crm_complete_tool TOOL FIRST: complete COMP_WORDS[FIRST..COMP_CWORD] as
@@ -119,4 +133,4 @@ _crm()
 	return 0
 }
 
-complete -o filenames -F _crm crm crm-import crm-segment
+complete -o filenames -F _crm crm crm-import crm-segment crm-score

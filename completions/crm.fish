@@ -1,5 +1,5 @@
 # fish completion for crm-tools: crm (the dispatcher) and crm-TOOL.
-# Commands completed: crm crm-import crm-segment (one per entry of __crm_tools below).
+# Commands completed: crm crm-import crm-segment crm-score (one per entry of __crm_tools below).
 # fish loads completions by command name: install this file as crm.fish and
 # link crm-TOOL.fish to it for each tool.
 #
@@ -11,7 +11,8 @@
 
 set -g __crm_tools \
     'import|load customers, orders, interactions and tickets from CSV/TSV exports' \
-    'segment|RFM scores and segments, lifecycle stages, rule segments'
+    'segment|RFM scores and segments, lifecycle stages, rule segments' \
+    'score|purchase-model scores: P(alive), expected purchases, CLV, health, lead score'
 
 set -g __crm_common \
     '|db|r|store file|@file' \
@@ -45,6 +46,18 @@ set -g __crm_opts_segment \
     '|save||record the segments in the store history under the --as-of day|' \
     '|migration|r|moves between segments since the history saved on DATE|' \
     '|explain||print the definitions in use and exit|' \
+    '|all||every customer in the store; ignore standard input|'
+
+set -g __crm_opts_score \
+    'u|unit|r|time unit of frequency, recency and T|week day' \
+    'H|horizon|r|horizon of expected_purchases and clv, in days|' \
+    '|discount-rate|r|annual discount rate of clv|' \
+    '|margin|r|profit margin of clv, 0.001-1|' \
+    '|calibration-end|r|fit on orders up to DATE; hold out the rest|' \
+    '|holdout||predicted against actual purchases in the holdout|' \
+    '|params||print the fitted parameters instead of the stream|' \
+    '|format|r|format of --params and --holdout|text csv tsv' \
+    '|save||record the scores and parameters in the store|' \
     '|all||every customer in the store; ignore standard input|'
 
 # True when the crm command line has no tool yet.

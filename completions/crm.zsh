@@ -1,4 +1,4 @@
-#compdef crm crm-import crm-segment
+#compdef crm crm-import crm-segment crm-score
 # zsh completion for crm-tools: crm (the dispatcher) and crm-TOOL.
 # Installed as _crm in a directory on $fpath (make install: site-functions).
 #
@@ -9,6 +9,7 @@
 _crm_tools=(
   'import:load customers, orders, interactions and tickets from CSV/TSV exports'
   'segment:RFM scores and segments, lifecycle stages, rule segments'
+  'score:purchase-model scores: P(alive), expected purchases, CLV, health, lead score'
 )
 
 _crm_common=(
@@ -46,6 +47,19 @@ _crm_specs_segment=(
   '--save[record the segments in the store history under the --as-of day]'
   '(--summary)--migration=[moves between segments since the history saved on DATE]:date (YYYY-MM-DD): '
   '--explain[print the definitions in use and exit]'
+  '--all[every customer in the store; ignore standard input]'
+)
+
+_crm_specs_score=(
+  '(-u --unit)'{-u+,--unit=}'[time unit of frequency, recency and T]:unit:(week day)'
+  '(-H --horizon)'{-H+,--horizon=}'[horizon of expected_purchases and clv]:days: '
+  '--discount-rate=[annual discount rate of clv]:rate (0-0.999): '
+  '--margin=[profit margin of clv]:margin (0.001-1): '
+  '--calibration-end=[fit on orders up to DATE; hold out the rest]:date (YYYY-MM-DD): '
+  '(--params)--holdout[predicted against actual purchases in the holdout]'
+  '(--holdout)--params[print the fitted parameters instead of the stream]'
+  '--format=[format of --params and --holdout]:format:(text csv tsv)'
+  '--save[record the scores and parameters in the store]'
   '--all[every customer in the store; ignore standard input]'
 )
 

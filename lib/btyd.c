@@ -38,8 +38,15 @@
 #define PI 3.14159265358979323846
 #define EULER_GAMMA 0.57721566490153286061
 
-/* Most terms a hypergeometric series may take before it counts as failed. */
+/* Rounding errors magnified beyond this leave fewer than ~3 correct digits:
+ * 2F1 answers NaN rather than a number that only looks like one. */
+#define COND_MAX 1e13
+
+/* Most terms a hypergeometric series may take before it counts as failed,
+ * and the length of the quick try near z = 1 (past ~150 terms, about
+ * z > 0.8, the 1 - z transformation is cheaper). */
 #define SERIES_MAX 2000000L
+#define SHORT_SERIES 150
 
 /* ---------------------------------------------------------------- special functions */
 
@@ -105,22 +112,25 @@ gamma_ratio(double n1, double n2, double d1, double d2, double lext)
  * A polynomial (a or b a whole number <= 0) ends on an exact zero term.
  * *cond (may be NULL) gets (base + sum of |terms|) / |base + sum|, the factor
  * by which rounding errors are magnified. NaN when maxterms terms are not
- * enough.
+ * enough. gauss_series_over_b is the same sum divided by b (every term has
+ * the factor b), finite at b = 0.
  */
 static double
-gauss_series(double a, double b, double c, double z, double base, long maxterms, double *cond)
+series_sum(double a, double b, double c, double z, double base, long maxterms, double *cond,
+	   int over_b)
 {
 	double term = 1, sum = 0, abssum = base, rho;
 	double neg = fmax(fmax(-a, -b), -c);
 	long k;
 
 	for (k = 0; k < maxterms; k++) {
-		term *= (a + k) * (b + k) / ((c + k) * (k + 1)) * z;
+		term *= (a + k) * (k == 0 && over_b ? 1 : b + k) / ((c + k) * (k + 1)) * z;
 		sum += term;
 		abssum += fabs(term);
 		if (term == 0 || !isfinite(sum))
 			break;
-		if (k + 1 > neg) {
+		/* (the bound's division only once the term itself is small) */
+		if (k + 1 > neg && fabs(term) <= (DBL_EPSILON / 2) * fabs(base + sum)) {
 			rho = fabs((a + k + 1) * (b + k + 1) / ((c + k + 1) * (k + 2)) * z);
 			if (rho < fabs(z))
 				rho = fabs(z);
@@ -136,18 +146,30 @@ gauss_series(double a, double b, double c, double z, double base, long maxterms,
 	return sum;
 }
 
+static double
+gauss_series(double a, double b, double c, double z, double base, long maxterms, double *cond)
+{
+	return series_sum(a, b, c, z, base, maxterms, cond, 0);
+}
+
+static double
+gauss_series_over_b(double a, double b, double c, double z, long maxterms, double *cond)
+{
+	return series_sum(a, b, c, z, 0, maxterms, cond, 1);
+}
+
 /*
  * 2F1 for 0 < z < 1 when c = a + b + m with m a whole number >= 0: the
  * logarithmic case of the 1 - z transformation (A&S 15.3.10, 15.3.11;
  * DLMF 15.8.10), given w = 1 - z. For 2F1(1, 1; 2; z) it gives
- * -ln(1 - z)/z exactly. *cond gets the cancellation between its two parts,
- * as for gauss_series.
+ * -ln(1 - z)/z exactly. *cond gets the cancellation in its sums, as for
+ * gauss_series.
  */
 static double
 hyp_log_case(double a, double b, double c, int m, double w, double *cond)
 {
-	double lw = log(w), s1 = 0, s2 = 0, t, u, term, prev = INFINITY;
-	double p1, p2, pa, pb, v2, neg = fmax(-a, -b) - m;
+	double lw = log(w), s1 = 0, s2 = 0, a1 = 0, a2 = 0, t, u, term, prev = INFINITY;
+	double p1, p2, pa, pb, g1 = 0, g2, neg = fmax(-a, -b) - m;
 	long n;
 
 	if (m > 0) {
@@ -156,10 +178,11 @@ hyp_log_case(double a, double b, double c, int m, double w, double *cond)
 		t = 1;
 		for (n = 0; n < m; n++) {
 			s1 += t;
+			a1 += fabs(t);
 			if (n + 1 < m)
 				t *= (a + n) * (b + n) / ((n + 1) * (1 - m + n)) * w;
 		}
-		s1 *= gamma_ratio(m, c, a + m, b + m, 0);
+		g1 = gamma_ratio(m, c, a + m, b + m, 0);
 	}
 	/* (-1)^m w^m Gamma(c)/(Gamma(a) Gamma(b)) sum_n (a+m)_n (b+m)_n/(n! (n+m)!) w^n
 	 *     [ln w - psi(n+1) - psi(n+m+1) + psi(a+n+m) + psi(b+n+m)] */
@@ -171,6 +194,7 @@ hyp_log_case(double a, double b, double c, int m, double w, double *cond)
 	for (n = 0; n < SERIES_MAX; n++) {
 		term = u * (lw - p1 - p2 + pa + pb);
 		s2 += term;
+		a2 += fabs(u) * (fabs(lw) + fabs(p1) + fabs(p2) + fabs(pa) + fabs(pb));
 		if (n > neg && fabs(term) <= DBL_EPSILON / 4 * fabs(s2) &&
 		    fabs(prev) <= DBL_EPSILON / 4 * fabs(s2))
 			break;
@@ -183,9 +207,9 @@ hyp_log_case(double a, double b, double c, int m, double w, double *cond)
 		pa += 1 / (a + m + n);
 		pb += 1 / (b + m + n);
 	}
-	v2 = ((m & 1) ? 1 : -1) * gamma_ratio(c, 1, a, b, m * lw) * s2;
-	*cond = (fabs(s1) + fabs(v2)) / fabs(s1 + v2);
-	return s1 + v2;
+	g2 = ((m & 1) ? 1 : -1) * gamma_ratio(c, 1, a, b, m * lw);
+	*cond = (fabs(g1) * a1 + fabs(g2) * a2) / fabs(g1 * s1 + g2 * s2);
+	return g1 * s1 + g2 * s2;
 }
 
 /* The 1 - z transformation (A&S 15.3.6) for 0 < z < 1, c - a - b not
@@ -194,13 +218,13 @@ hyp_log_case(double a, double b, double c, int m, double w, double *cond)
 static double
 hyp_transform(double a, double b, double c, double w, double *cond)
 {
-	double m = c - a - b, v1, v2;
+	double m = c - a - b, v1, v2, k1 = 1, k2 = 1;
 
 	v1 = gamma_ratio(c, m, c - a, c - b, 0) *
-	     (1 + gauss_series(a, b, 1 - m, w, 1, SERIES_MAX, NULL));
+	     (1 + gauss_series(a, b, 1 - m, w, 1, SERIES_MAX, &k1));
 	v2 = gamma_ratio(c, -m, a, b, m * log(w)) *
-	     (1 + gauss_series(c - a, c - b, 1 + m, w, 1, SERIES_MAX, NULL));
-	*cond = (fabs(v1) + fabs(v2)) / fabs(v1 + v2);
+	     (1 + gauss_series(c - a, c - b, 1 + m, w, 1, SERIES_MAX, &k2));
+	*cond = (fabs(v1) * k1 + fabs(v2) * k2) / fabs(v1 + v2);
 	return v1 + v2;
 }
 
@@ -224,7 +248,7 @@ hyp_whole(double a, double b, double c, int m, double z, double w, double *cond)
 /*
  * 2F1 for 0 <= z < 1, c not a pole, given also w = 1 - z (which a caller
  * can often compute more accurately than 1 - z does). Up to z = 0.75 the
- * series. Above, the series first if it ends within 400 terms without
+ * series. Above, the series first if it ends within 150 terms without
  * cancelling (it does when c is large beside a and b, as in BG/NBD with many
  * repeat purchases, where the transformation would overflow). Then the
  * 1 - z transformation, or its logarithmic form when c - a - b is whole.
@@ -242,9 +266,11 @@ hyp_unit(double a, double b, double c, double z, double w)
 
 	if (z == 0 || a == 0 || b == 0)
 		return 1;
-	if (z <= 0.75 || nonpos_int(a) || nonpos_int(b))
-		return 1 + gauss_series(a, b, c, z, 1, SERIES_MAX, NULL);
-	s = gauss_series(a, b, c, z, 1, 400, &cond);
+	if (z <= 0.75 || nonpos_int(a) || nonpos_int(b)) {
+		s = gauss_series(a, b, c, z, 1, SERIES_MAX, &cond);
+		return cond <= COND_MAX ? 1 + s : NAN;
+	}
+	s = gauss_series(a, b, c, z, 1, SHORT_SERIES, &cond);
 	if (!isnan(s) && cond < 8)
 		return 1 + s;
 	m = c - a - b;
@@ -264,9 +290,9 @@ hyp_unit(double a, double b, double c, double z, double w)
 	if (!(tc <= 1e3) && w * SERIES_MAX >= 50) {
 		s = gauss_series(a, b, c, z, 1, SERIES_MAX, &cond);
 		if (!isnan(s) && !(cond >= tc))
-			return 1 + s;
+			v = 1 + s, tc = cond;
 	}
-	return v;
+	return tc <= COND_MAX ? v : NAN;
 }
 
 /*
@@ -294,7 +320,7 @@ hyp_negative(double a, double b, double c, double z)
 		s = gauss_series(c - a, b, c, w, 1, SERIES_MAX, &cond);
 		if (!isnan(s) && cond < bestcond)
 			best = pow(1 - z, -b) * (1 + s), bestcond = cond;
-		return best;
+		return bestcond <= COND_MAX ? best : NAN;
 	}
 	if (b > a)
 		return pow(1 - z, -a) * hyp_unit(a, c - b, c, w, 1 / (1 - z));
@@ -959,42 +985,54 @@ bg_p_alive(const struct crm_btyd_bgnbd *m, double x, double t_x, double T)
  * written through Euler's transformation as
  *     c/(a-1) [1 - (1-z)^(a-1) 2F1(a+b-1-r, a-1; c; z)]
  * whose series has small parameters whatever x is. Where the series
- * converges quickly (z <= 0.75, or c large beside a and b) it gives 2F1 - 1
- * directly, so 1 - G = -expm1((a-1) ln(1-z)) - (1-z)^(a-1)
- * (2F1 - 1) has no cancellation even when a is close to 1 (both terms are
- * then O(a-1)). At a = 1 exactly, where the formula is 0/0, it is the mean of
- * a = 1 +- 1e-7.
+ * converges quickly (z <= 0.75, or c large beside a and b) it gives
+ * (2F1 - 1)/(a-1) directly, so
+ *     (1 - G)/(a-1) = -expm1((a-1) ln(1-z))/(a-1) - (1-z)^(a-1) (2F1 - 1)/(a-1)
+ * has no cancellation even when a is close to 1 and is exact at a = 1;
+ * within 1e-3 of a = 1 the series is therefore allowed its full length
+ * however close z is to 1. Elsewhere 1 - G loses digits as
+ * a -> 1 (~1e-16 cond/|a-1|, to 0/0 at a = 1), so when even the long series
+ * does not converge (1 - z below ~2e-5) and a is within 1e-5 of 1, the value
+ * is interpolated linearly between a = 1 -+ 1e-5.
  */
 static double
-bg_alive_expect(const struct crm_btyd_bgnbd *m, double x, double T, double t)
+bg_alive_expect_at(double r, double alpha, double a, double b, double x, double T, double t,
+		   long maxterms, int *by_series)
 {
-	double a = m->a, b = m->b, r = m->r, c, z, lw, ap, bp, s, omg, cond;
+	double c = a + b + x - 1, z, lw, ap, bp, s, omg, cond;
 
-	if (t == 0)
-		return 0;
-	if (fabs(a - 1) < 1e-9) {
-		struct crm_btyd_bgnbd lo = *m, hi = *m;
-
-		lo.a = 1 - 1e-7;
-		hi.a = 1 + 1e-7;
-		return (bg_alive_expect(&lo, x, T, t) + bg_alive_expect(&hi, x, T, t)) / 2;
-	}
-	c = a + b + x - 1;
 	if (c == 0) { /* x = 0, a + b = 1: move off the pole of 2F1 */
 		b *= 1 + 1e-12;
 		c = a + b - 1;
 	}
-	z = t / (m->alpha + T + t);
-	lw = -log1p(t / (m->alpha + T));
+	z = t / (alpha + T + t);
+	lw = -log1p(t / (alpha + T));
 	ap = a + b - 1 - r;
 	bp = a - 1;
-	s = gauss_series(ap, bp, c, z, 0, z <= 0.75 ? SERIES_MAX : 400, &cond);
-	if (!isnan(s) && (z <= 0.75 || cond < 8))
-		omg = -expm1(bp * lw) - exp(bp * lw) * s;
-	else
-		omg =
-		    1 - exp(bp * lw) * hyp_unit(ap, bp, c, z, (m->alpha + T) / (m->alpha + T + t));
+	s = gauss_series_over_b(ap, bp, c, z, z <= 0.75 ? SERIES_MAX : maxterms, &cond);
+	*by_series = !isnan(s) && (z <= 0.75 || cond < 8);
+	if (*by_series) /* (1 - G)/(a-1), exact at a = 1 too */
+		return c * ((bp == 0 ? -lw : -expm1(bp * lw) / bp) - exp(bp * lw) * s);
+	omg = 1 - exp(bp * lw) * hyp_unit(ap, bp, c, z, (alpha + T) / (alpha + T + t));
 	return c / bp * omg;
+}
+
+static double
+bg_alive_expect(const struct crm_btyd_bgnbd *m, double x, double T, double t)
+{
+	const double lo = 1 - 1e-5, hi = 1 + 1e-5;
+	double v, flo, fhi;
+	int near1 = fabs(m->a - 1) < 1e-3, by_series;
+
+	if (t == 0)
+		return 0;
+	v = bg_alive_expect_at(m->r, m->alpha, m->a, m->b, x, T, t,
+			       near1 ? SERIES_MAX : SHORT_SERIES, &by_series);
+	if (by_series || !(fabs(m->a - 1) < 1e-5))
+		return v;
+	flo = bg_alive_expect_at(m->r, m->alpha, lo, m->b, x, T, t, 0, &by_series);
+	fhi = bg_alive_expect_at(m->r, m->alpha, hi, m->b, x, T, t, 0, &by_series);
+	return flo + (fhi - flo) * (m->a - lo) / (hi - lo);
 }
 
 double

@@ -118,8 +118,9 @@ typedef struct crm_rule_error {
  * names names[0..nnames), which the caller keeps the order of: values are
  * passed to crm_rule_eval in that order. The names are not kept after the
  * call; a NULL or "" entry is a placeholder that nothing matches (its value
- * is never read) and that error messages leave out. Returns a rule to free with crm_rule_free(), or
- * NULL after filling *err (when err is not NULL). Out of memory exits 70 (diag.h). */
+ * is never read) and that error messages leave out. Returns a rule to free
+ * with crm_rule_free(), or NULL after filling *err (when err is not NULL).
+ * Out of memory exits 70 (diag.h). */
 crm_rule *crm_rule_parse(const char *text, const char *const *names, size_t nnames,
 			 crm_rule_error *err);
 

@@ -301,6 +301,20 @@ struct order_list {
 	size_t n, cap;
 };
 
+/* Room for every order the table can hold (its largest rowid), so the list
+ * never doubles past what it needs. */
+static void
+reserve_orders(crm_store *s, struct order_list *keep)
+{
+	sqlite3_stmt *st = crm_store_prepare(s, "SELECT max(rowid) FROM orders");
+
+	if (crm_store_step(s, st) == SQLITE_ROW && sqlite3_column_int64(st, 0) > 0)
+		keep->cap = (size_t)sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	if (keep->cap > 0)
+		keep->v = crm_xreallocarray(NULL, keep->cap, sizeof(*keep->v));
+}
+
 static void
 apply_batch(crm_summary *sum, struct order_acc *acc, const struct pending *b, size_t n,
             struct order_list *keep)
@@ -320,74 +334,95 @@ apply_batch(crm_summary *sum, struct order_acc *acc, const struct pending *b, si
 	}
 }
 
-static int
-pending_day_cmp(const void *pa, const void *pb)
+/* LSD radix sort of v[0..n) by (id, day), 11 bits a pass: each pass reads
+ * the array once and writes it once to 2048 streams, so the memory traffic
+ * is sequential (an in-place sort swapping orders to random places cost
+ * seconds of cache misses on ten million orders). */
+static void
+sort_by_customer_day(struct pending *v, size_t n, int64_t max_id)
 {
-	const struct pending *a = pa, *b = pb;
+	struct pending *tmp, *src = v, *dst, *t;
+	size_t count[2048], i, d, sum, c;
+	int32_t min_day = INT32_MAX, max_day = INT32_MIN;
+	unsigned day_bits = 0, id_bits = 0, shift, total;
+	uint64_t key;
 
-	return (a->day > b->day) - (a->day < b->day);
+	if (n < 2)
+		return;
+	for (i = 0; i < n; i++) {
+		if (v[i].day < min_day)
+			min_day = v[i].day;
+		if (v[i].day > max_day)
+			max_day = v[i].day;
+	}
+	while (day_bits < 32 && ((uint64_t)max_day - (uint64_t)(int64_t)min_day) >> day_bits)
+		day_bits++;
+	while (id_bits < 32 && (uint64_t)max_id >> id_bits)
+		id_bits++;
+	total = day_bits + id_bits;
+	tmp = crm_xreallocarray(NULL, n, sizeof(*tmp));
+	dst = tmp;
+#define KEY(e) (((uint64_t)(e).id << day_bits) | (uint64_t)((int64_t)(e).day - min_day))
+	for (shift = 0; shift < total; shift += 11) {
+		memset(count, 0, sizeof(count));
+		for (i = 0; i < n; i++)
+			count[KEY(src[i]) >> shift & 2047]++;
+		for (sum = 0, d = 0; d < 2048; d++) {
+			c = count[d];
+			count[d] = sum;
+			sum += c;
+		}
+		for (i = 0; i < n; i++) {
+			key = KEY(src[i]);
+			dst[count[key >> shift & 2047]++] = src[i];
+		}
+		t = src, src = dst, dst = t;
+	}
+#undef KEY
+	if (src != v)
+		memcpy(v, src, n * sizeof(*v));
+	free(tmp);
 }
 
-/*
- * Purchase days per customer from the kept orders: an in-place counting
- * sort by customer id (American flag: each order swapped straight into its
- * customer's range, no second array), then each customer's few orders
- * sorted by day and counted.
- */
+/* Purchase days per customer from the kept orders, sorted by (customer, day). */
 static void
 count_purchase_days(crm_summary *sum, struct order_list *keep)
 {
-	size_t nid = (size_t)sum->max_id + 1, i, bytes;
-	size_t *next = big_array(nid + 1, sizeof(*next), &bytes), *end;
-	struct pending *v = keep->v, t;
+	struct pending *v = keep->v;
+	size_t lo = 0, hi, i = 0, k;
 
-	for (i = 0; i < keep->n; i++)
-		next[v[i].id + 1]++;
-	for (i = 1; i <= nid; i++)
-		next[i] += next[i - 1];
-	end = crm_xreallocarray(NULL, nid, sizeof(*end));
-	for (i = 0; i < nid; i++)
-		end[i] = next[i + 1];
-	for (i = 0; i < nid; i++)
-		while (next[i] < end[i]) {
-			size_t home = (size_t)v[next[i]].id;
-
-			if (home == i) {
-				next[i]++;
-				continue;
-			}
-			t = v[next[home]];
-			v[next[home]++] = v[next[i]];
-			v[next[i]] = t;
-		}
+	sort_by_customer_day(v, keep->n, sum->max_id);
 	sum->pdays = crm_xcalloc(sum->n + 1, sizeof(*sum->pdays));
-	for (i = 0; i < sum->n; i++) {
-		struct crm_purchase_days *pd = &sum->pdays[i];
-		int64_t id = sum->cust[i].id;
-		size_t lo = id == 0 ? 0 : end[id - 1], hi = end[id], k;
+	for (lo = 0; lo < keep->n; lo = hi) {
+		struct crm_purchase_days *pd;
 		int32_t prev = CRM_NO_DAY;
 
-		qsort(v + lo, hi - lo, sizeof(*v), pending_day_cmp);
+		for (hi = lo + 1; hi < keep->n && v[hi].id == v[lo].id; hi++)
+			;
+		/* Customers (id order) without kept orders keep zeros. */
+		while (i < sum->n && sum->cust[i].id < (int64_t)v[lo].id)
+			i++;
+		if (i == sum->n || sum->cust[i].id != (int64_t)v[lo].id)
+			continue;
+		pd = &sum->pdays[i];
 		for (k = lo; k < hi; k++) {
-			if (v[k].day <= sum->today) {
-				bool new_day = v[k].day != prev;
+			bool new_day = v[k].day != prev;
 
+			if (v[k].day <= sum->today) {
 				pd->days += new_day;
 				if (new_day && v[k].day > sum->today - sum->window)
 					pd->recent_days++;
 				else if (new_day && v[k].day > sum->today - 2 * (int64_t)sum->window)
 					pd->prior_days++;
-				if (prev == CRM_NO_DAY || v[k].day == v[lo].day)
+				if (v[k].day == v[lo].day)
 					pd->first_value += v[k].amount;
 			} else {
-				pd->after_days += v[k].day != prev;
+				pd->after_days += new_day;
 				pd->after_value += v[k].amount;
 			}
 			prev = v[k].day;
 		}
 	}
-	munmap(next, bytes);
-	free(end);
 }
 
 static void
@@ -406,6 +441,8 @@ load_orders(crm_summary *sum, crm_store *s, const struct crm_config *cfg)
 	int32_t day;
 
 	acc = big_array((size_t)sum->max_id + 1, sizeof(*acc), &bytes);
+	if (kp != NULL)
+		reserve_orders(s, kp);
 	for (i = 0; i <= (size_t)sum->max_id; i++)
 		acc[i].first = acc[i].last = acc[i].prev = CRM_NO_DAY;
 	while (crm_store_step(s, st) == SQLITE_ROW) {

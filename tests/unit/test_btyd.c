@@ -311,6 +311,13 @@ test_expectations(void **state)
 	if (!(e < lo && e > hi) && !(e > lo && e < hi))
 		fail_msg("a = 1: %.17g not between %.17g and %.17g", e, lo, hi);
 	near(e, (lo + hi) / 2, 1e-6, "a = 1");
+	/* a within 1e-10 of 1 with a large b, near z = 1, against mpmath: the
+	 * formula's 1 - G cancels to 1e-4 there unless a = 1 is avoided */
+	near(crm_btyd_bgnbd_conditional(&(struct crm_btyd_bgnbd){0.07744423914624587,
+								 364.1797593315295, 0.9999999999,
+								 1305.8529602052952},
+					0, 0, 72.10021638302675, 636496.3848848215),
+	     80.62174169264762, 1e-7, "a = 1 - 1e-10, b = 1306");
 	assert_nan(crm_btyd_bgnbd_expected(m, -1), "t < 0");
 	assert_nan(crm_btyd_bgnbd_conditional(m, 1, 2, 1, 5), "t_x > T");
 }
