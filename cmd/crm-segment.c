@@ -519,22 +519,24 @@ format_result(struct run *run, const struct result *res, const char **out)
 
 	for (i = 0; i < NOUT; i++)
 		t[i][0] = '\0';
-	snprintf(t[1], 32, "%u", c->orders);
+	crm_fmt_int(c->orders, t[1]);
 	crm_money_format(c->monetary, run->cfg->currency, t[2]);
 	if (c->orders > 0) {
-		snprintf(t[0], 32, "%lld", (long long)(today - c->last_order));
+		crm_fmt_int(today - c->last_order, t[0]);
 		crm_money_format(avg_minor(c), run->cfg->currency, t[3]);
 		crm_date_format(c->first_order, t[4]);
 		crm_date_format(c->last_order, t[5]);
-		snprintf(t[6], 32, "%lld", (long long)(today - c->first_order));
-		snprintf(t[7], 32, "%u", run->r[res->idx]);
-		snprintf(t[8], 32, "%u", run->f[res->idx]);
-		snprintf(t[9], 32, "%u", run->m[res->idx]);
-		snprintf(t[10], 32, "%s", crm_rfm_segment_names[res->seg]);
+		crm_fmt_int(today - c->first_order, t[6]);
+		crm_fmt_int(run->r[res->idx], t[7]);
+		crm_fmt_int(run->f[res->idx], t[8]);
+		crm_fmt_int(run->m[res->idx], t[9]);
 	}
-	snprintf(t[11], 32, "%s", crm_lifecycle_names[res->lc]);
 	for (i = 0; i < NOUT; i++)
 		out[i] = t[i];
+	/* Names are constants: no copy. */
+	if (c->orders > 0)
+		out[10] = crm_rfm_segment_names[res->seg];
+	out[11] = crm_lifecycle_names[res->lc];
 	for (i = 0; i < run->cfg->nsegments; i++)
 		out[NOUT + i] = res->in_rule[i] ? "1" : "0";
 }
@@ -937,8 +939,7 @@ run_customers(struct run *run, crm_store *s)
 			if (run->in != NULL)
 				crm_stream_write_row(run->in, w, vals, ncols);
 			else {
-				snprintf(idbuf, sizeof idbuf, "%lld", (long long)c->id);
-				vals[0] = idbuf;
+				vals[0] = crm_fmt_int(c->id, idbuf);
 				vals[1] = crm_summary_external_id(run->sum, c);
 				vals[2] = crm_summary_name(run->sum, c);
 				crm_csv_write_row(w, vals, ncols + 3);

@@ -56,6 +56,16 @@ nonpos_int(double v)
 	return v <= 0 && v == floor(v);
 }
 
+/* ln|Gamma(x)|; lgamma_r because lgamma sets the global signgam, which would
+ * make these functions unsafe to call from several threads. */
+static double
+lgam(double x)
+{
+	int sign;
+
+	return lgamma_r(x, &sign);
+}
+
 /* The digamma function psi(x) = Gamma'(x)/Gamma(x); NaN at the poles. Shift
  * up to x >= 10, then the asymptotic series (error < 1e-15). */
 static double
@@ -186,7 +196,7 @@ hyp_log_case(double a, double b, double c, int m, double w, double *cond)
 	}
 	/* (-1)^m w^m Gamma(c)/(Gamma(a) Gamma(b)) sum_n (a+m)_n (b+m)_n/(n! (n+m)!) w^n
 	 *     [ln w - psi(n+1) - psi(n+m+1) + psi(a+n+m) + psi(b+n+m)] */
-	u = exp(-lgamma(m + 1.0));
+	u = exp(-lgam(m + 1.0));
 	p1 = -EULER_GAMMA;
 	p2 = digamma(m + 1.0);
 	pa = digamma(a + m);
@@ -719,8 +729,8 @@ bg_ll1(const struct crm_btyd_bgnbd *m, double x, double t_x, double T)
 
 	if (x == 0)
 		return l;
-	l = lgamma(r + x) - lgamma(r) + lgamma(a + b) + lgamma(b + x) - lgamma(b) -
-	    lgamma(a + b + x) + r * log(al);
+	l = lgam(r + x) - lgam(r) + lgam(a + b) + lgam(b + x) - lgam(b) - lgam(a + b + x) +
+	    r * log(al);
 	A3 = -(r + x) * log(al + T);
 	A4 = log(a) - log(b + x - 1) - (r + x) * log(al + t_x);
 	hi = fmax(A3, A4);
@@ -760,8 +770,8 @@ bg_objective(const double *th, double *grad, void *ctx)
 	const struct bg_work *k = ctx;
 	double r = exp(th[0]), al = exp(th[1]), a = exp(th[2]), b = exp(th[3]), lal = th[1];
 	double ll = 0, gr = 0, gal = 0, ga = 0, gb = 0;
-	double lgr = lgamma(r), psr = digamma(r), lgab = lgamma(a + b), psab = digamma(a + b);
-	double lgb = lgamma(b), psb = digamma(b);
+	double lgr = lgam(r), psr = digamma(r), lgab = lgam(a + b), psab = digamma(a + b);
+	double lgb = lgam(b), psb = digamma(b);
 
 	for (size_t gi = 0; gi < k->ng; gi++) {
 		const struct bg_group *g = &k->g[gi];
@@ -782,8 +792,7 @@ bg_objective(const double *th, double *grad, void *ctx)
 		}
 		double lab = log(a) - log(b + x - 1), psabx = digamma(a + b + x);
 
-		ll += W *
-		      (lgamma(rx) - lgr + r * lal + lgab + lgamma(b + x) - lgb - lgamma(a + b + x));
+		ll += W * (lgam(rx) - lgr + r * lal + lgab + lgam(b + x) - lgb - lgam(a + b + x));
 		gr += W * (digamma(rx) - psr + lal);
 		gal += W * r / al;
 		ga += W * (psab - psabx);
@@ -1202,8 +1211,8 @@ gg_ll1(const struct crm_btyd_gg *g, double x, double m)
 {
 	double px = g->p * x;
 
-	return lgamma(px + g->q) - lgamma(px) - lgamma(g->q) + g->q * log(g->gamma) +
-	       (px - 1) * log(m) + px * log(x) - (px + g->q) * log(g->gamma + x * m);
+	return lgam(px + g->q) - lgam(px) - lgam(g->q) + g->q * log(g->gamma) + (px - 1) * log(m) +
+	       px * log(x) - (px + g->q) * log(g->gamma + x * m);
 }
 
 static const char *
@@ -1243,7 +1252,7 @@ gg_objective(const double *th, double *grad, void *ctx)
 {
 	const struct gg_work *k = ctx;
 	double p = exp(th[0]), q = exp(th[1]), ga = exp(th[2]), lga = th[2];
-	double ll = 0, gp = 0, gq = 0, gg = 0, lgq = lgamma(q), psq = digamma(q);
+	double ll = 0, gp = 0, gq = 0, gg = 0, lgq = lgam(q), psq = digamma(q);
 
 	for (size_t gi = 0; gi < k->ng; gi++) {
 		const struct gg_group *g = &k->g[gi];
@@ -1256,8 +1265,8 @@ gg_objective(const double *th, double *grad, void *ctx)
 			sl += k->w[i] * log(d);
 			sinv += k->w[i] / d;
 		}
-		ll += W * (lgamma(pxq) - lgamma(px) - lgq + q * lga + px * g->lx) +
-		      (px - 1) * g->swlm - pxq * sl;
+		ll += W * (lgam(pxq) - lgam(px) - lgq + q * lga + px * g->lx) + (px - 1) * g->swlm -
+		      pxq * sl;
 		gp += x * (W * (pspxq - digamma(px) + g->lx) + g->swlm - sl);
 		gq += W * (pspxq - psq + lga) - sl;
 		gg += W * q / ga - pxq * sinv;

@@ -176,3 +176,24 @@ crm_format_share(double num, double den, int decimals, bool text, char *out)
 		snprintf(out, 32, "%.*f", decimals + 2, num / den);
 	return out;
 }
+
+char *
+crm_fmt_int(long long v, char *out)
+{
+	/* through unsigned so LLONG_MIN has a magnitude */
+	unsigned long long mag = v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
+	char digits[24];
+	char *p = out;
+	int n = 0;
+
+	do {
+		digits[n++] = (char)('0' + mag % 10);
+		mag /= 10;
+	} while (mag > 0);
+	if (v < 0)
+		*p++ = '-';
+	while (n > 0)
+		*p++ = digits[--n];
+	*p = '\0';
+	return out;
+}

@@ -38,6 +38,8 @@
 /* Comparison result for "cannot be compared" (an empty side, number vs date,
  * a text that is not a date vs a date): every operator is then false. */
 #define UNORD 2
+/* Unequal but not ordered: a text that is no number against a number. */
+#define UNEQ 3
 /* Bytes of user text quoted in a message. */
 #define SNIP 40
 /* Code points of a value's text folded on the stack; longer texts use the
@@ -612,7 +614,11 @@ text_cmp(struct side *l, struct side *r)
 	return al < bl ? -1 : al > bl ? 1 : 0;
 }
 
-/* Compare l with r: -1, 0, 1, or UNORD when they cannot be compared. */
+/* Compare l with r: -1, 0, 1, UNEQ when they differ but have no order (a
+ * text that reads as no number against a number: equal only to its
+ * spelling, as "TRUE" to true, and never ordered — "N/A" > 1000 must not
+ * hold just because "N" sorts after "1"), or UNORD when they cannot be
+ * compared at all. */
 static int
 compare(struct side *l, struct side *r)
 {
@@ -624,9 +630,9 @@ compare(struct side *l, struct side *r)
 	if (lk == rk)
 		return lk == CRM_VALUE_TEXT ? text_cmp(l, r) : num_cmp(l->o.num, r->o.num);
 	if (lk == CRM_VALUE_TEXT && rk == CRM_VALUE_NUMBER)
-		return side_number(l, &x) ? num_cmp(x, r->o.num) : text_cmp(l, r);
+		return side_number(l, &x) ? num_cmp(x, r->o.num) : text_cmp(l, r) == 0 ? 0 : UNEQ;
 	if (lk == CRM_VALUE_NUMBER && rk == CRM_VALUE_TEXT)
-		return side_number(r, &x) ? num_cmp(l->o.num, x) : text_cmp(l, r);
+		return side_number(r, &x) ? num_cmp(l->o.num, x) : text_cmp(l, r) == 0 ? 0 : UNEQ;
 	if (lk == CRM_VALUE_TEXT && rk == CRM_VALUE_DATE)
 		return side_date(l, &x) ? num_cmp(x, r->o.num) : UNORD;
 	if (lk == CRM_VALUE_DATE && rk == CRM_VALUE_TEXT)
@@ -642,7 +648,7 @@ holds(int op, int c)
 	case T_EQ:
 		return c == 0;
 	case T_NE:
-		return c == -1 || c == 1;
+		return c == -1 || c == 1 || c == UNEQ;
 	case T_LT:
 		return c == -1;
 	case T_LE:
@@ -687,7 +693,7 @@ eval_test(const crm_rule *r, const struct node *n, const crm_value *values)
 				res = 1;
 				break;
 			}
-			if (n->neg && c1 != -1 && c1 != 1) {
+			if (n->neg && c1 != -1 && c1 != 1 && c1 != UNEQ) {
 				res = 0;
 				break;
 			}

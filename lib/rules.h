@@ -57,9 +57,10 @@
  *  - Number vs number, date vs date: numerically. Number vs date: never
  *    equal or ordered (false).
  *  - Text vs number: when the text, trimmed, reads entirely as a number
- *    ("1200", " 1e3 ", "-0.5"), numerically; otherwise as text against the
- *    number's spelling ("abc" > 5 compares "abc" with "5" bytewise). Stream
- *    columns arrive as text, so "spend > 1000" works on a CSV column.
+ *    ("1200", " 1e3 ", "-0.5"), numerically; otherwise the text equals only
+ *    the number's spelling ("TRUE" = true) and is never ordered against it:
+ *    "N/A" > 1000 and "1,200" < 1000 are both false, "N/A" != 1000 true. Stream columns arrive as text, so
+ *    "spend > 1000" works on a CSV column.
  *  - Text vs date: when the text, trimmed, starts with an ISO date
  *    YYYY-MM-DD (alone or followed by a space or "T" and a time), as dates;
  *    otherwise false for every operator.

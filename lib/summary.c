@@ -55,24 +55,51 @@ crm_summary_day(const char *s)
 	return (int32_t)crm_days_from_civil(y, m, d);
 }
 
-/* Day of a column, remembering the last text seen: rows loaded together
- * mostly share their date, and the table scan is the hot loop. */
+/* Day of a column, remembering the texts seen in a small direct-mapped
+ * table: a table holds a few thousand distinct days at most, and the scan
+ * of ten million orders is the hot loop. */
+#define DAY_SLOTS 4096
+
 struct day_cache {
-	char text[11];
-	int32_t day;
+	char (*text)[10];
+	int32_t *day;
 };
+
+static void
+day_cache_init(struct day_cache *dc)
+{
+	dc->text = crm_xcalloc(DAY_SLOTS, sizeof(*dc->text));
+	dc->day = crm_xcalloc(DAY_SLOTS, sizeof(*dc->day));
+}
+
+static void
+day_cache_free(struct day_cache *dc)
+{
+	free(dc->text);
+	free(dc->day);
+}
 
 static int32_t
 cached_day(struct day_cache *dc, const unsigned char *s)
 {
+	char text[11];
+	unsigned h = 0;
+	int i;
+
 	if (s == NULL)
 		return CRM_NO_DAY;
-	if (memcmp(dc->text, s, 10) != 0) {
-		memcpy(dc->text, s, 10);
-		dc->text[10] = '\0';
-		dc->day = crm_summary_day(dc->text);
+	for (i = 0; i < 10 && s[i] != '\0'; i++)
+		h = h * 31 + s[i];
+	if (i < 10)
+		return crm_summary_day((const char *)s);
+	h = (h ^ (h >> 12)) & (DAY_SLOTS - 1);
+	if (memcmp(dc->text[h], s, 10) != 0) {
+		memcpy(text, s, 10);
+		text[10] = '\0';
+		memcpy(dc->text[h], s, 10);
+		dc->day[h] = crm_summary_day(text);
 	}
-	return dc->day;
+	return dc->day[h];
 }
 
 static uint32_t
@@ -100,9 +127,10 @@ load_customers(crm_summary *sum, crm_store *s, unsigned flags)
 	sqlite3_stmt *st;
 	size_t cap = 1024, mcap = 0, nmerged = 0, i;
 	int64_t (*merged)[2] = NULL;
-	struct day_cache dc = { "", CRM_NO_DAY };
+	struct day_cache dc;
 	bool fields = flags & CRM_SUMMARY_FIELDS;
 
+	day_cache_init(&dc);
 	st = crm_store_prepare(s, fields ? CUSTOMER_QUERY_BASE CUSTOMER_QUERY_FIELDS
 	    " FROM customers" : CUSTOMER_QUERY_BASE " FROM customers");
 	sum->cust = crm_xreallocarray(NULL, cap, sizeof(*sum->cust));
@@ -157,6 +185,7 @@ load_customers(crm_summary *sum, crm_store *s, unsigned flags)
 		sum->n++;
 	}
 	sqlite3_finalize(st);
+	day_cache_free(&dc);
 
 	/* The table scan is in rowid order, so cust is sorted by id. */
 	sum->pos = crm_xreallocarray(NULL, (size_t)sum->max_id + 1, sizeof(*sum->pos));
@@ -430,7 +459,7 @@ load_orders(crm_summary *sum, crm_store *s, const struct crm_config *cfg)
 {
 	sqlite3_stmt *st = crm_store_prepare(s, "SELECT customer_id, ordered_at, amount, "
 	    "currency FROM orders WHERE status = 'paid'");
-	struct day_cache dc = { "", CRM_NO_DAY };
+	struct day_cache dc;
 	struct rate_cache rc = { "", -1, 0 };
 	struct unknown_currencies unk = { NULL, 0 };
 	struct pending batch[BATCH];
@@ -440,6 +469,7 @@ load_orders(crm_summary *sum, crm_store *s, const struct crm_config *cfg)
 	int64_t id;
 	int32_t day;
 
+	day_cache_init(&dc);
 	acc = big_array((size_t)sum->max_id + 1, sizeof(*acc), &bytes);
 	if (kp != NULL)
 		reserve_orders(s, kp);
@@ -471,6 +501,7 @@ load_orders(crm_summary *sum, crm_store *s, const struct crm_config *cfg)
 	}
 	apply_batch(sum, acc, batch, nb, kp);
 	sqlite3_finalize(st);
+	day_cache_free(&dc);
 	free(unk.codes);
 
 	/* Orders still filed under a merged-away id count for the survivor. */
@@ -505,7 +536,7 @@ load_contact(crm_summary *sum, crm_store *s)
 {
 	sqlite3_stmt *st = crm_store_prepare(s,
 	    "SELECT customer_id, at, csat, nps FROM interactions");
-	struct day_cache dc = { "", CRM_NO_DAY };
+	struct day_cache dc;
 	/* Day of each customer's latest CSAT/NPS answer so far. */
 	int32_t *csat_day = crm_xcalloc(sum->n, sizeof(*csat_day));
 	int32_t *nps_day = crm_xcalloc(sum->n, sizeof(*nps_day));
@@ -513,6 +544,7 @@ load_contact(crm_summary *sum, crm_store *s)
 	int32_t day;
 	size_t i;
 
+	day_cache_init(&dc);
 	for (i = 0; i < sum->n; i++)
 		csat_day[i] = nps_day[i] = CRM_NO_DAY;
 	while (crm_store_step(s, st) == SQLITE_ROW) {
@@ -534,6 +566,7 @@ load_contact(crm_summary *sum, crm_store *s)
 		}
 	}
 	sqlite3_finalize(st);
+	day_cache_free(&dc);
 
 	/* Open at the end of today: opened by today and not resolved by
 	 * today. A ticket rating counts as a CSAT answer on its resolution day. */

@@ -279,19 +279,24 @@ test_text_numbers(void **state)
 	v[FREQUENCY] = crm_value_number(6);
 	is("frequency = '6'", v, 1);
 	is("frequency > ' 5 '", v, 1);
-	/* not a number: compared as text with the number's spelling */
+	/* not a number: unequal to every number and never ordered against one */
 	v[SPEND] = crm_value_text("1,200");
 	is("spend = 1200", v, 0);
 	is("spend != 1200", v, 1);
-	is("spend < 1000", v, 1); /* "1,200" < "1000": ',' < '0' */
+	is("spend < 1000", v, 0);
+	is("spend > 1000", v, 0);
+	is("spend in (1200, 5)", v, 0);
+	is("spend not in (1200, 5)", v, 1);
 	is("spend * 2 is empty", v, 1);
 	v[SPEND] = crm_value_text("abc");
-	is("spend > 5", v, 1); /* "abc" > "5" bytewise */
+	is("spend > 5", v, 0);
+	is("spend <= 5", v, 0);
+	is("spend != 5", v, 1);
 	is("spend + 1 = 1", v, 0);
 	is("not spend + 1 = 1", v, 1);
 	v[SPEND] = crm_value_text("1e999"); /* out of range: text */
 	is("spend * 1 is empty", v, 1);
-	is("spend > 2", v, 0); /* "1e999" < "2" as text */
+	is("spend > 2", v, 0); /* "1e999" reads as no finite number */
 	/* true and false compare as 1 and 0, or as the words */
 	v[FLAG] = crm_value_text("TRUE");
 	is("flag = true", v, 1);
