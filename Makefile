@@ -11,7 +11,7 @@ VERSION := 0.1.0
 PKGS    := sqlite3 yaml-0.1 uchardet libutf8proc nettle
 override CPPFLAGS += -Ilib -DCRM_VERSION='"$(VERSION)"' -D_GNU_SOURCE
 override CFLAGS   += -std=c11 -Wall -Wextra -Werror $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-LDLIBS  := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lcsv -lm
+LDLIBS  := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lcsv -lm -pthread
 
 # Sanitized builds live in their own tree so switching never mixes objects.
 ifdef SANITIZE

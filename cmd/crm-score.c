@@ -10,6 +10,7 @@
  * stream, or the --params / --holdout tables, and --save.
  */
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -369,6 +370,11 @@ leads_free(struct leads *ld)
 	free(ld->values);
 }
 
+/* The model's figures per buyer (model_table_fill). */
+struct model_table {
+	double *p_alive, *expected, *dclv, *hold; /* by summary index; NAN if none */
+};
+
 /* One customer's scores; NAN where there is none. */
 struct scores {
 	bool buyer;
@@ -385,9 +391,143 @@ struct run {
 	crm_stream *in;
 	struct models md;
 	struct leads leads;
+	struct model_table mt;
 	double scale;
 	int digits;               /* minor-unit digits of the base currency */
 };
+
+/*
+ * The model's figures per buyer, computed before the output loop: once per
+ * distinct (x, t_x, T) — customers who bought on the same days share them —
+ * and on two threads. CLV is kept per unit of spend (the discounted
+ * expected purchases), since spend only scales it.
+ */
+struct tuple {
+	double x, t_x, T;
+	uint32_t idx;
+};
+
+static int
+tuple_cmp(const void *pa, const void *pb)
+{
+	const struct tuple *a = pa, *b = pb;
+
+	if (a->x != b->x)
+		return a->x < b->x ? -1 : 1;
+	if (a->T != b->T)
+		return a->T < b->T ? -1 : 1;
+	if (a->t_x != b->t_x)
+		return a->t_x < b->t_x ? -1 : 1;
+	return 0;
+}
+
+struct model_work {
+	const struct models *md;
+	const struct tuple *t;
+	size_t lo, hi;
+	struct model_table *mt;
+	struct crm_btyd_horizon h;
+	double horizon, holdout; /* in the unit; holdout 0: none */
+};
+
+static void *
+model_work_run(void *arg)
+{
+	struct model_work *w = arg;
+	const struct crm_btyd_bgnbd *bg = &w->md->bg;
+	size_t i = w->lo, j, k;
+	double pa, ex, dc, ho;
+
+	while (i < w->hi) {
+		for (j = i + 1; j < w->hi && tuple_cmp(&w->t[i], &w->t[j]) == 0; j++)
+			;
+		pa = crm_btyd_bgnbd_p_alive(bg, w->t[i].x, w->t[i].t_x, w->t[i].T);
+		ex = crm_btyd_bgnbd_conditional(bg, w->t[i].x, w->t[i].t_x, w->t[i].T, w->horizon);
+		dc = crm_btyd_clv(bg, &w->h, w->t[i].x, w->t[i].t_x, w->t[i].T, 1.0);
+		ho = w->holdout > 0 ? crm_btyd_bgnbd_conditional(bg, w->t[i].x, w->t[i].t_x,
+		                                                  w->t[i].T, w->holdout) : NAN;
+		for (k = i; k < j; k++) {
+			uint32_t idx = w->t[k].idx;
+
+			w->mt->p_alive[idx] = pa;
+			w->mt->expected[idx] = ex;
+			w->mt->dclv[idx] = dc;
+			w->mt->hold[idx] = ho;
+		}
+		i = j;
+	}
+	return NULL;
+}
+
+/* The CLV horizon: monthly steps, the annual rate spread over them. */
+static struct crm_btyd_horizon
+clv_horizon(const struct settings *st)
+{
+	struct crm_btyd_horizon h;
+	int steps = (int)lround(st->horizon_days / 30.4375);
+
+	if (steps < 1)
+		steps = 1;
+	h.steps = steps;
+	h.step = (double)st->horizon_days / steps / st->unit_days;
+	h.rate = pow(1 + st->discount_rate, (double)st->horizon_days / steps / 365.0) - 1;
+	h.margin = st->margin;
+	return h;
+}
+
+static void
+model_table_fill(struct run *run, struct model_table *mt)
+{
+	size_t n = crm_summary_count(run->sum), nb = 0, i, mid;
+	struct tuple *t = crm_xreallocarray(NULL, n + 1, sizeof(*t));
+	struct model_work w[2];
+	struct rfmt f;
+	pthread_t helper;
+	bool threaded;
+
+	mt->p_alive = crm_xreallocarray(NULL, n + 1, sizeof(double));
+	mt->expected = crm_xreallocarray(NULL, n + 1, sizeof(double));
+	mt->dclv = crm_xreallocarray(NULL, n + 1, sizeof(double));
+	mt->hold = crm_xreallocarray(NULL, n + 1, sizeof(double));
+	for (i = 0; i < n; i++) {
+		mt->p_alive[i] = mt->expected[i] = mt->dclv[i] = mt->hold[i] = NAN;
+		if (run->md.have_bg &&
+		    summary_of(run->sum, crm_summary_at(run->sum, i), &run->st, run->scale, &f))
+			t[nb++] = (struct tuple){ f.x, f.t_x, f.T, (uint32_t)i };
+	}
+	qsort(t, nb, sizeof(*t), tuple_cmp);
+	for (i = 0; i < 2; i++) {
+		w[i].md = &run->md;
+		w[i].t = t;
+		w[i].mt = mt;
+		w[i].h = clv_horizon(&run->st);
+		w[i].horizon = (double)run->st.horizon_days / run->st.unit_days;
+		w[i].holdout = run->o->have_cal_end ?
+		    (double)(run->st.today - run->st.cal_end) / run->st.unit_days : 0;
+	}
+	/* Split at a group boundary so no tuple is computed twice. */
+	for (mid = nb / 2; mid > 0 && mid < nb && tuple_cmp(&t[mid - 1], &t[mid]) == 0; mid++)
+		;
+	w[0].lo = 0, w[0].hi = mid;
+	w[1].lo = mid, w[1].hi = nb;
+	threaded = nb > 10000 && pthread_create(&helper, NULL, model_work_run, &w[1]) == 0;
+	model_work_run(&w[0]);
+	if (threaded) {
+		if (pthread_join(helper, NULL) != 0)
+			crm_die(CRM_EX_SOFTWARE, "cannot join the scoring thread");
+	} else
+		model_work_run(&w[1]);
+	free(t);
+}
+
+static void
+model_table_free(struct model_table *mt)
+{
+	free(mt->p_alive);
+	free(mt->expected);
+	free(mt->dclv);
+	free(mt->hold);
+}
 
 static void
 score_one(struct run *run, const struct crm_customer *c, struct scores *sc)
@@ -395,9 +535,8 @@ score_one(struct run *run, const struct crm_customer *c, struct scores *sc)
 	const struct settings *st = &run->st;
 	const struct models *md = &run->md;
 	const struct crm_purchase_days *pd = crm_summary_days(run->sum, c);
-	struct crm_btyd_horizon h;
 	struct crm_health_input hi;
-	int steps;
+	size_t idx;
 
 	sc->p_alive = sc->expected = sc->spend = sc->clv = NAN;
 	sc->hold_actual = sc->hold_predicted = NAN;
@@ -409,24 +548,15 @@ score_one(struct run *run, const struct crm_customer *c, struct scores *sc)
 			sc->hold_actual = pd->after_days;
 		return;
 	}
+	idx = crm_summary_index(run->sum, c);
 	if (md->have_bg) {
-		sc->p_alive = crm_btyd_bgnbd_p_alive(&md->bg, sc->f.x, sc->f.t_x, sc->f.T);
-		sc->expected = crm_btyd_bgnbd_conditional(&md->bg, sc->f.x, sc->f.t_x, sc->f.T,
-		                                          (double)st->horizon_days / st->unit_days);
+		sc->p_alive = run->mt.p_alive[idx];
+		sc->expected = run->mt.expected[idx];
 	}
 	if (md->have_gg)
 		sc->spend = crm_btyd_gg_spend(&md->gg, sc->f.x, sc->f.m);
-	if (md->have_bg && md->have_gg) {
-		/* Monthly steps over the horizon, the annual rate spread over them. */
-		steps = (int)lround(st->horizon_days / 30.4375);
-		if (steps < 1)
-			steps = 1;
-		h.steps = steps;
-		h.step = (double)st->horizon_days / steps / st->unit_days;
-		h.rate = pow(1 + st->discount_rate, (double)st->horizon_days / steps / 365.0) - 1;
-		h.margin = st->margin;
-		sc->clv = crm_btyd_clv(&md->bg, &h, sc->f.x, sc->f.t_x, sc->f.T, sc->spend);
-	}
+	if (md->have_bg && md->have_gg)
+		sc->clv = run->mt.dclv[idx] * sc->spend;
 	hi = (struct crm_health_input){
 		.recency_days = st->cal_end - c->last_order,
 		.repeat = sc->f.x,
@@ -442,8 +572,7 @@ score_one(struct run *run, const struct crm_customer *c, struct scores *sc)
 	if (run->o->have_cal_end) {
 		sc->hold_actual = pd->after_days;
 		if (md->have_bg)
-			sc->hold_predicted = crm_btyd_bgnbd_conditional(&md->bg, sc->f.x, sc->f.t_x,
-			    sc->f.T, (double)(st->today - st->cal_end) / st->unit_days);
+			sc->hold_predicted = run->mt.hold[idx];
 	}
 }
 
@@ -808,10 +937,12 @@ main(int argc, char **argv)
 	for (d = 0; d < run.digits; d++)
 		run.scale *= 10;
 	fit_status = fit_models(run.sum, &run.st, run.scale, &run.md, o.common.quiet);
+	model_table_fill(&run, &run.mt);
 	status = run_customers(&run, s);
 	crm_status_merge(&status, fit_status);
 
 	leads_free(&run.leads);
+	model_table_free(&run.mt);
 	crm_summary_free(run.sum);
 	if (run.in)
 		crm_stream_close(run.in);

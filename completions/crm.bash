@@ -4,9 +4,11 @@
 # To add a tool, extend the tables below: its name in _crm_tools, its options
 # in _crm_opts[TOOL], and what its option arguments complete to in
 # _crm_args["TOOL OPTION"] (a word list, @file for file names, @none for a
-# free value). tests/cli/docs.bats checks every --help option is listed here.
+# free value). A tool with command words (crm-remind list ...) lists them in
+# _crm_cmds[TOOL]: they complete as its first argument, and no file names do.
+# tests/cli/docs.bats checks every --help option is listed here.
 
-_crm_tools=(import segment score)
+_crm_tools=(import segment score remind)
 
 declare -A _crm_opts=(
 	[import]="-k --kind --source --create-missing -e --encoding -d --delimiter
@@ -18,6 +20,13 @@ declare -A _crm_opts=(
 	[score]="-u --unit -H --horizon --discount-rate --margin --calibration-end
 		--holdout --params --format --save --all --db --config --as-of -q --quiet
 		-t --tsv --excel-safe -h --help --version"
+	[remind]="-o --owner --by-owner -f --format --template --status --note --until
+		--days --all --db --config --as-of -q --quiet -t --tsv --excel-safe
+		-h --help --version"
+)
+
+declare -A _crm_cmds=(
+	[remind]="list done snooze"
 )
 
 declare -A _crm_args=(
@@ -55,6 +64,18 @@ declare -A _crm_args=(
 	["score --db"]=@file
 	["score --config"]=@file
 	["score --as-of"]=@none
+	["remind -o"]=@none
+	["remind --owner"]=@none
+	["remind -f"]="text csv tsv json ics"
+	["remind --format"]="text csv tsv json ics"
+	["remind --template"]=@file
+	["remind --status"]="open done snoozed cancelled all"
+	["remind --note"]=@none
+	["remind --until"]=@none
+	["remind --days"]=@none
+	["remind --db"]=@file
+	["remind --config"]=@file
+	["remind --as-of"]=@none
 )
 
 # _crm_complete_tool TOOL FIRST: complete COMP_WORDS[FIRST..COMP_CWORD] as
@@ -94,6 +115,15 @@ _crm_complete_tool()
 	done
 	if [[ $cur == -* ]]; then
 		COMPREPLY=($(compgen -W "${_crm_opts[$tool]-}" -- "$cur"))
+	elif [[ -n ${_crm_cmds[$tool]+set} ]]; then
+		# A command word, unless one was given already (then an id or
+		# nothing follows); option values are not command words.
+		for ((i = first; i < COMP_CWORD; i++)); do
+			[[ ${COMP_WORDS[i]} == -* || ${COMP_WORDS[i]} == = ]] && continue
+			((i > first)) && [[ -n ${_crm_args["$tool ${COMP_WORDS[i - 1]}"]-} ]] && continue
+			[[ " ${_crm_cmds[$tool]} " == *" ${COMP_WORDS[i]} "* ]] && return 0
+		done
+		COMPREPLY=($(compgen -W "${_crm_cmds[$tool]}" -- "$cur"))
 	else
 		COMPREPLY=($(compgen -f -- "$cur"))
 	fi
@@ -133,4 +163,4 @@ _crm()
 	return 0
 }
 
-complete -o filenames -F _crm crm crm-import crm-segment crm-score
+complete -o filenames -F _crm crm crm-import crm-segment crm-score crm-remind

@@ -1,18 +1,20 @@
 # fish completion for crm-tools: crm (the dispatcher) and crm-TOOL.
-# Commands completed: crm crm-import crm-segment crm-score (one per entry of __crm_tools below).
+# Commands completed: crm crm-import crm-segment crm-score crm-remind (one per entry of __crm_tools below).
 # fish loads completions by command name: install this file as crm.fish and
 # link crm-TOOL.fish to it for each tool.
 #
 # To add a tool, extend the tables below: its name and summary in
 # __crm_tools, and its options in __crm_opts_TOOL as lines of
 # "short|long|r|description|values" (r: takes an argument; values: a word
-# list, @file for file names, empty for a free value). tests/cli/docs.bats
-# checks every --help option is listed here.
+# list, @file for file names, empty for a free value). A tool with command
+# words (crm-remind list ...) lists them in __crm_cmds_TOOL as "word|description".
+# tests/cli/docs.bats checks every --help option is listed here.
 
 set -g __crm_tools \
     'import|load customers, orders, interactions and tickets from CSV/TSV exports' \
     'segment|RFM scores and segments, lifecycle stages, rule segments' \
-    'score|purchase-model scores: P(alive), expected purchases, CLV, health, lead score'
+    'score|purchase-model scores: P(alive), expected purchases, CLV, health, lead score' \
+    'remind|follow-ups due today: cadence, onboarding, complaint SLA, win-back, birthdays'
 
 set -g __crm_common \
     '|db|r|store file|@file' \
@@ -60,6 +62,22 @@ set -g __crm_opts_score \
     '|save||record the scores and parameters in the store|' \
     '|all||every customer in the store; ignore standard input|'
 
+set -g __crm_opts_remind \
+    'o|owner|r|only the reminders of this owner|' \
+    '|by-owner||group the list by owner|' \
+    'f|format|r|output format|text csv tsv json ics' \
+    '|template|r|message template with {{column}} placeholders|@file' \
+    '|status|r|with list, the reminders with this status|open done snoozed cancelled all' \
+    '|note|r|with done, a note for the interaction logged|' \
+    '|until|r|with snooze, hide until DATE (YYYY-MM-DD)|' \
+    '|days|r|with snooze, hide for N days|' \
+    '|all||every customer in the store; ignore standard input|'
+
+set -g __crm_cmds_remind \
+    'list|stored reminders' \
+    'done|mark a reminder done, logging an interaction' \
+    'snooze|hide a reminder until a day'
+
 # True when the crm command line has no tool yet.
 function __crm_no_tool
     set -l words (commandline -opc)
@@ -70,6 +88,30 @@ end
 function __crm_using
     set -l words (commandline -opc)
     test (count $words) -ge 2; and test "$words[2]" = $argv[1]
+end
+
+# True when the command line of tool $argv[1] (crm-TOOL or "crm TOOL") has
+# none of its command words yet; option values ("--status done") do not count.
+function __crm_no_cmd
+    set -l words (commandline -opc)
+    set -l table __crm_cmds_$argv[1]
+    set -l cmds (string replace -r '\|.*' '' -- $$table)
+    set -l opts __crm_opts_$argv[1]
+    set -l takes
+    for line in $$opts $__crm_common
+        set -l f (string split '|' -- $line)
+        test "$f[3]" = r; or continue
+        set -a takes --$f[2]
+        test -n "$f[1]"; and set -a takes -$f[1]
+    end
+    set -l prev
+    for w in $words[2..-1]
+        if not contains -- $prev $takes; and contains -- $w $cmds
+            return 1
+        end
+        set prev $w
+    end
+    return 0
 end
 
 # Register the options of tool $argv[1] for crm-TOOL and for "crm TOOL".
@@ -93,6 +135,12 @@ function __crm_register
         end
         complete -c crm-$tool $args
         complete -c crm -n "__crm_using $tool" $args
+    end
+    set -l cmds __crm_cmds_$tool
+    for line in $$cmds
+        set -l f (string split '|' -- $line)
+        complete -c crm-$tool -f -n "__crm_no_cmd $tool" -a $f[1] -d $f[2]
+        complete -c crm -f -n "__crm_using $tool; and __crm_no_cmd $tool" -a $f[1] -d $f[2]
     end
 end
 

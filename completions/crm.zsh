@@ -1,4 +1,4 @@
-#compdef crm crm-import crm-segment crm-score
+#compdef crm crm-import crm-segment crm-score crm-remind
 # zsh completion for crm-tools: crm (the dispatcher) and crm-TOOL.
 # Installed as _crm in a directory on $fpath (make install: site-functions).
 #
@@ -10,6 +10,7 @@ _crm_tools=(
   'import:load customers, orders, interactions and tickets from CSV/TSV exports'
   'segment:RFM scores and segments, lifecycle stages, rule segments'
   'score:purchase-model scores: P(alive), expected purchases, CLV, health, lead score'
+  'remind:follow-ups due today: cadence, onboarding, complaint SLA, win-back, birthdays'
 )
 
 _crm_common=(
@@ -61,6 +62,20 @@ _crm_specs_score=(
   '--format=[format of --params and --holdout]:format:(text csv tsv)'
   '--save[record the scores and parameters in the store]'
   '--all[every customer in the store; ignore standard input]'
+)
+
+_crm_specs_remind=(
+  '(-o --owner)'{-o+,--owner=}'[only the reminders of this owner]:owner: '
+  '--by-owner[group the list by owner]'
+  '(-f --format)'{-f+,--format=}'[output format]:format:(text csv tsv json ics)'
+  '--template=[message template with {{column}} placeholders]:template file:_files'
+  '--status=[with list, the reminders with this status]:status:(open done snoozed cancelled all)'
+  '--note=[with done, a note for the interaction logged]:note: '
+  '(--days)--until=[with snooze, hide until DATE]:date (YYYY-MM-DD): '
+  '(--until)--days=[with snooze, hide for N days]:days: '
+  '--all[every customer in the store; ignore standard input]'
+  '1:command:((list\:"stored reminders" done\:"mark a reminder done, logging an interaction" snooze\:"hide a reminder until a day"))'
+  '2:reminder id: '
 )
 
 _crm_tool() {

@@ -58,7 +58,8 @@ struct key {
 };
 
 static setter set_currency, set_region, set_enum, set_bool, set_int,
-    set_rates, set_headers, set_segments, set_cuts, set_real, set_lead_points;
+    set_rates, set_headers, set_segments, set_cuts, set_real, set_lead_points,
+    set_name_ints, set_string, set_remind_rules;
 
 static const char *const date_orders[] = { "dmy", "mdy", "ymd", NULL };
 static const char *const rfm_methods[] = { "quintiles", "thresholds", NULL };
@@ -115,6 +116,23 @@ static const struct key keys[] = {
 	{ "score.health.satisfaction", KT_SCALAR, set_real,
 	  F(health_weights[CRM_HEALTH_SATISFACTION]), 0, 1000, NULL },
 	{ "score.lead_points", KT_MAP, set_lead_points, 0, 0, 0, NULL },
+	/* set_name_ints: whole numbers in [min, max] under any name. */
+	{ "remind.cadence_rfm", KT_MAP, set_name_ints, F(cadence_rfm), 1, 3650, NULL },
+	{ "remind.cadence_lifecycle", KT_MAP, set_name_ints, F(cadence_lifecycle), 1, 3650,
+	  NULL },
+	{ "remind.sla_hours", KT_MAP, set_name_ints, F(sla_hours), 1, 87600, NULL },
+	{ "remind.rules", KT_MAP, set_remind_rules, 0, 0, 0, NULL },
+	{ "remind.manager", KT_SCALAR, set_string, F(remind_manager), 0, 0, NULL },
+	{ "remind.winback_top_percent", KT_SCALAR, set_int, F(remind_winback_percent), 1,
+	  100, NULL },
+	{ "remind.satisfaction_days", KT_SCALAR, set_int, F(remind_satisfaction_days), 0,
+	  365, NULL },
+	{ "remind.birthday_days", KT_SCALAR, set_int, F(remind_birthday_days), 0, 365, NULL },
+	{ "remind.anniversary_days", KT_SCALAR, set_int, F(remind_anniversary_days), 0, 365,
+	  NULL },
+	{ "remind.rule_every_days", KT_SCALAR, set_int, F(remind_rule_every_days), 1, 3650,
+	  NULL },
+	{ "remind.reclaim_days", KT_SCALAR, set_int, F(remind_reclaim_days), 1, 3650, NULL },
 };
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
 
@@ -814,6 +832,99 @@ set_lead_points(struct loader *ld, const struct key *k, const char *path, yaml_n
 	each_pair(ld, path, map, lead_pair, NULL);
 }
 
+/* The field of a set_name_ints key: its array and, right after it, the count. */
+struct name_ints_dst {
+	struct crm_name_int **v;
+	size_t *n;
+	const struct key *k;
+};
+
+static void
+name_int_pair(struct loader *ld, const char *full, const char *name, yaml_node_t *kn,
+    yaml_node_t *vn, void *arg)
+{
+	struct name_ints_dst *d = arg;
+	const char *s;
+	char *end;
+	long v;
+
+	(void)kn;
+	if ((s = scalar(ld, vn, full, "a whole number")) == NULL)
+		return;
+	v = strtol(s, &end, 10);
+	if (end == s || *end != '\0' || v < d->k->min || v > d->k->max) {
+		fail(ld, vn, "%s: \"%s\" is not a whole number from %ld to %ld", full, s,
+		    d->k->min, d->k->max);
+		return;
+	}
+	*d->v = crm_xreallocarray(*d->v, *d->n + 1, sizeof(**d->v));
+	(*d->v)[*d->n] = (struct crm_name_int){ crm_xstrdup(name), v,
+	    (long)vn->start_mark.line + 1 };
+	(*d->n)++;
+}
+
+/* A map of names to whole numbers; the count field follows the array's. */
+_Static_assert(offsetof(struct crm_config, ncadence_rfm) ==
+    offsetof(struct crm_config, cadence_rfm) + sizeof(struct crm_name_int *) &&
+    offsetof(struct crm_config, ncadence_lifecycle) ==
+    offsetof(struct crm_config, cadence_lifecycle) + sizeof(struct crm_name_int *) &&
+    offsetof(struct crm_config, nsla_hours) ==
+    offsetof(struct crm_config, sla_hours) + sizeof(struct crm_name_int *),
+    "set_name_ints finds each count right after its array");
+static void
+set_name_ints(struct loader *ld, const struct key *k, const char *path, yaml_node_t *map)
+{
+	struct name_ints_dst d;
+
+	d.v = (struct crm_name_int **)(void *)((char *)ld->cfg + k->off);
+	d.n = (size_t *)(void *)((char *)ld->cfg + k->off + sizeof(struct crm_name_int *));
+	d.k = k;
+	each_pair(ld, path, map, name_int_pair, &d);
+}
+
+static void
+set_string(struct loader *ld, const struct key *k, const char *path, yaml_node_t *n)
+{
+	const char *s = scalar(ld, n, path, "a text");
+	char **dst = (char **)(void *)((char *)ld->cfg + k->off);
+
+	if (s == NULL)
+		return;
+	free(*dst);
+	*dst = crm_xstrdup(s);
+}
+
+/* remind.rules.NAME: "expression" (as segments). */
+static void
+remind_rule_pair(struct loader *ld, const char *full, const char *name, yaml_node_t *kn,
+    yaml_node_t *vn, void *arg)
+{
+	struct crm_config *c = ld->cfg;
+	const char *expr;
+
+	(void)arg;
+	if (!is_name(name))
+		fail(ld, kn, "%s: \"%s\" is not a rule name (use a-z, 0-9 and _, not "
+		    "starting with a digit)", full, name);
+	else if ((expr = scalar(ld, vn, full, "an expression")) == NULL)
+		;
+	else if (*expr == '\0')
+		fail(ld, vn, "%s: empty expression", full);
+	else {
+		c->remind_rules = crm_xreallocarray(c->remind_rules, c->nremind_rules + 1,
+		    sizeof(*c->remind_rules));
+		c->remind_rules[c->nremind_rules++] = (struct crm_named_rule){
+			crm_xstrdup(name), crm_xstrdup(expr), (long)vn->start_mark.line + 1 };
+	}
+}
+
+static void
+set_remind_rules(struct loader *ld, const struct key *k, const char *path, yaml_node_t *map)
+{
+	(void)k;
+	each_pair(ld, path, map, remind_rule_pair, NULL);
+}
+
 /* Report name (at path full, under prefix) as unknown, suggesting the
  * nearest key at the same level, else a deeper key with that last part. */
 static void
@@ -1118,6 +1229,12 @@ crm_config_defaults(void)
 	c->health_weights[CRM_HEALTH_TREND] = 0.2;
 	c->health_weights[CRM_HEALTH_COMPLAINTS] = 0.2;
 	c->health_weights[CRM_HEALTH_SATISFACTION] = 0.2;
+	c->remind_winback_percent = 20;
+	c->remind_satisfaction_days = 2;
+	c->remind_birthday_days = 7;
+	c->remind_anniversary_days = 7;
+	c->remind_rule_every_days = 7;
+	c->remind_reclaim_days = 30;
 	return c;
 }
 
@@ -1184,6 +1301,16 @@ crm_config_load(const char *path, struct crm_config **out)
 	return 0;
 }
 
+static void
+free_name_ints(struct crm_name_int *v, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		free(v[i].name);
+	free(v);
+}
+
 void
 crm_config_free(struct crm_config *c)
 {
@@ -1205,6 +1332,15 @@ crm_config_free(struct crm_config *c)
 		free(c->lead_points[i].expr);
 	}
 	free(c->lead_points);
+	free_name_ints(c->cadence_rfm, c->ncadence_rfm);
+	free_name_ints(c->cadence_lifecycle, c->ncadence_lifecycle);
+	free_name_ints(c->sla_hours, c->nsla_hours);
+	for (i = 0; i < c->nremind_rules; i++) {
+		free(c->remind_rules[i].name);
+		free(c->remind_rules[i].expr);
+	}
+	free(c->remind_rules);
+	free(c->remind_manager);
 	free(c->synonyms);
 	free(c->segments);
 	free(c->rates);

@@ -45,6 +45,13 @@ enum { CRM_UNIT_WEEK = 0, CRM_UNIT_DAY = 1 };
 enum { CRM_HEALTH_RHYTHM, CRM_HEALTH_TREND, CRM_HEALTH_COMPLAINTS, CRM_HEALTH_SATISFACTION,
        CRM_HEALTH_N };
 
+/* A map entry NAME: whole number (cadences, SLA hours). */
+struct crm_name_int {
+	char *name;
+	long value;
+	long line;
+};
+
 struct crm_config {
 	char *path;                      /* file read, or NULL (defaults only) */
 	char currency[4];                /* base currency, default "CNY" */
@@ -80,6 +87,23 @@ struct crm_config {
 	 * expression, expr the points as written. Default: built-in rules. */
 	struct crm_named_rule *lead_points;
 	size_t nlead_points;
+	/* crm-remind (defaults and rules in man/crm-remind.1). The maps are
+	 * empty unless configured; the tool supplies the defaults. */
+	struct crm_name_int *cadence_rfm;       /* remind.cadence_rfm: {segment: days} */
+	size_t ncadence_rfm;
+	struct crm_name_int *cadence_lifecycle; /* remind.cadence_lifecycle: {stage: days} */
+	size_t ncadence_lifecycle;
+	struct crm_name_int *sla_hours;         /* remind.sla_hours: {severity: hours} */
+	size_t nsla_hours;
+	struct crm_named_rule *remind_rules;    /* remind.rules: {name: "expression"} */
+	size_t nremind_rules;
+	char *remind_manager;                   /* remind.manager, default "" */
+	int remind_winback_percent;             /* remind.winback_top_percent, default 20 */
+	int remind_satisfaction_days;           /* remind.satisfaction_days, default 2 */
+	int remind_birthday_days;               /* remind.birthday_days, default 7 */
+	int remind_anniversary_days;            /* remind.anniversary_days, default 7 */
+	int remind_rule_every_days;             /* remind.rule_every_days, default 7 */
+	int remind_reclaim_days;                /* remind.reclaim_days, default 30 */
 };
 
 

@@ -78,7 +78,8 @@ numeric(const char *s)
 {
 	if (*s == '\0' || strcmp(s, "—") == 0)
 		return true;
-	if (*s == '-' || *s == '+')
+	/* A leading '+' is a phone number's (+8613800138000), not a sign. */
+	if (*s == '-')
 		s++;
 	if (*s < '0' || *s > '9')
 		return false;

@@ -150,6 +150,26 @@ CRM_INDEX_ORDERS_CUSTOMER ";"
 "  health INTEGER, lead_score INTEGER,"
 "  PRIMARY KEY (day, customer_id)"
 ") WITHOUT ROWID;",
+/* 4: reminders (crm-remind). key names what the reminder is about (rule,
+ * customer or ticket, occasion), so a second run on the same day finds it
+ * instead of adding a copy. status: open, done, snoozed, or cancelled (its
+ * reason went away, e.g. a new interaction came first). */
+"CREATE TABLE reminders ("
+"  id INTEGER PRIMARY KEY,"
+"  key TEXT NOT NULL UNIQUE,"
+"  customer_id INTEGER NOT NULL,"
+"  ticket_id INTEGER,"
+"  rule TEXT NOT NULL,"
+"  due TEXT NOT NULL,"
+"  priority TEXT NOT NULL,"
+"  reason TEXT NOT NULL,"
+"  escalate_to TEXT,"
+"  status TEXT NOT NULL DEFAULT 'open',"
+"  snoozed_until TEXT,"
+"  done_at TEXT, note TEXT,"
+"  created_at TEXT NOT NULL, updated_at TEXT NOT NULL"
+");"
+"CREATE INDEX reminders_status ON reminders(status, due);",
 };
 
 #endif

@@ -175,6 +175,8 @@ load_customers(crm_summary *sum, crm_store *s, unsigned flags)
 			.last_contact = CRM_NO_DAY,
 			.last_csat = -1,
 			.last_nps = -1,
+			.last_csat_day = CRM_NO_DAY,
+			.last_nps_day = CRM_NO_DAY,
 		};
 		sum->ext_name[2 * sum->n] = keep_text(sum, sqlite3_column_text(st, 3));
 		sum->ext_name[2 * sum->n + 1] = keep_text(sum, sqlite3_column_text(st, 4));
@@ -591,6 +593,10 @@ load_contact(crm_summary *sum, crm_store *s)
 		}
 	}
 	sqlite3_finalize(st);
+	for (i = 0; i < sum->n; i++) {
+		sum->cust[i].last_csat_day = csat_day[i];
+		sum->cust[i].last_nps_day = nps_day[i];
+	}
 	free(csat_day);
 	free(nps_day);
 }

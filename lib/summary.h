@@ -72,6 +72,8 @@ struct crm_customer {
 	uint32_t interactions; /* interactions logged up to today */
 	int8_t last_csat;     /* latest CSAT answer (1-5, interaction or ticket), or -1 */
 	int8_t last_nps;      /* latest NPS answer (0-10), or -1 */
+	int32_t last_csat_day; /* day of that CSAT answer, or CRM_NO_DAY */
+	int32_t last_nps_day;  /* day of that NPS answer, or CRM_NO_DAY */
 };
 
 /* CRM_SUMMARY_DAYS: paid orders counted by purchase day, as the

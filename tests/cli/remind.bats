@@ -1,0 +1,217 @@
+#!/usr/bin/env bats
+# crm-remind: a small store (tests/data/remind) walked through several
+# --as-of days: each rule fires on the right day, re-running is idempotent,
+# done resets the cadence, snooze hides until its date, a new interaction
+# cancels a due follow-up, SLA escalation fires at the boundary hour; the
+# .ics output passes a strict RFC 5545 check, JSON parses, templates run no
+# code and read no files.
+#
+# The data, as of 2026-11-23:
+#   R1 first order 2026-11-12 → onboarding day 7 (due 11-19)
+#   R2 birthday 11-28 → birthday reminder from 11-21 (7 days ahead)
+#   R3 high ticket T1 opened 11-22 10:00, limit 24 h → escalation at 11-23 10:00
+#   R4 CSAT 2 on 11-21, no contact since → satisfaction call (due 11-21)
+#   R5 last call 10-20, lifecycle repeat; with remind.cadence_lifecycle.repeat
+#      30 → cadence due 11-19
+#   L1 a lead called 11-20 (lead cadence 14: due 12-04) → nothing
+
+setup() {
+	load helpers
+	cd "$BATS_TEST_TMPDIR"
+	for f in customers orders interactions tickets; do
+		crm-import -q "$DATA/remind/$f.csv"
+	done
+	printf 'remind:\n  manager: boss@example.com\n  cadence_lifecycle:\n    repeat: 30\n' > c.yaml
+	export CRM_CONFIG=$PWD/c.yaml
+}
+
+q() { sqlite3 -batch -noheader "$CRM_DB" "$@"; }
+
+# rule:external-name pairs of a CSV run on stdin, sorted.
+rules_of() { awk -F, 'NR > 1 { print $3 ":" $6 }' | sort | tr '\n' ' '; }
+
+@test "as of 09:00 the day-level rules fire; the SLA escalation not yet" {
+	run -0 --separate-stderr crm-remind --all --as-of "2026-11-23 09:00"
+	[ "${lines[0]}" = "reminder_id,due,rule,priority,customer_id,name,owner,channel,contact,reason,message,status" ]
+	[ "$(printf '%s\n' "${lines[@]}" | rules_of)" = "birthday:Sam Li cadence:Vic Ma onboarding:Rita Wu satisfaction:Uma Ho " ]
+	[[ "$stderr" == *"4 new reminders, 0 cancelled"* ]]
+	# the reason in plain words, the contact for the preferred channel
+	printf '%s\n' "${lines[@]}" | grep -F ',cadence,' | grep -qF 'no contact for 34 days; cadence for repeat is 30'
+	printf '%s\n' "${lines[@]}" | grep -F ',birthday,' | grep -qF ',email,sam@example.com,'
+	printf '%s\n' "${lines[@]}" | grep -F ',onboarding,' | grep -qF ',wechat,+8613800138001,'
+}
+
+@test "the SLA escalation fires at the boundary hour, to the manager" {
+	run -0 --separate-stderr crm-remind --all --as-of "2026-11-23 09:59"
+	[[ "$output" != *",sla,"* ]]
+	run -0 --separate-stderr crm-remind --all --as-of "2026-11-23 10:00"
+	row=$(printf '%s\n' "${lines[@]}" | grep -F ',sla,')
+	[[ "$row" == *",2026-11-23,sla,urgent,3,Tom Xu,boss@example.com,phone,+8613800138003,high ticket T1 about delivery open for 24 hours; the limit is 24,"* ]]
+	# a date alone means the end of that day
+	run -0 crm-remind --all --as-of 2026-11-23
+	[[ "$output" == *",sla,"* ]]
+}
+
+@test "a stored reminder's reason is brought up to date on each run" {
+	crm-remind -q --all --as-of "2026-11-23 10:00" > /dev/null
+	run -0 crm-remind -q --all --as-of "2026-11-23 16:00"
+	[[ "$output" == *"open for 30 hours; the limit is 24"* ]]
+	[ "$(q "SELECT count(*) FROM reminders WHERE rule = 'sla'")" = "1" ]
+}
+
+@test "an urgent ticket escalates after 4 hours; a ticket resolved and reopened escalates again" {
+	printf 'ticket_no,customer_id,opened,severity,status\nT2,R5,2026-11-23 08:00,urgent,open\n' > t2.csv
+	crm-import -q t2.csv
+	run -0 crm-remind -q --all --as-of "2026-11-23 11:59"
+	[[ "$output" != *"ticket T2"* ]]
+	run -0 crm-remind -q --all --as-of "2026-11-23 12:00"
+	[[ "$output" == *"urgent ticket T2 open for 4 hours; the limit is 4"* ]]
+	q "UPDATE tickets SET status = 'resolved', resolved_at = '2026-11-23 13:00:00' WHERE ticket_no = 'T2'"
+	run -0 crm-remind -q --all --as-of "2026-11-23 14:00"
+	[[ "$output" != *"ticket T2"* ]]
+	[ "$(q "SELECT status FROM reminders WHERE key LIKE 'sla:%' AND reason LIKE '%T2%'")" = "cancelled" ]
+	q "UPDATE tickets SET status = 'open', resolved_at = NULL WHERE ticket_no = 'T2'"
+	run -0 crm-remind -q --all --as-of "2026-11-23 15:00"
+	[[ "$output" == *"urgent ticket T2 open for 7 hours"* ]]
+	[ "$(q "SELECT count(*) FROM reminders WHERE reason LIKE '%T2%'")" = "1" ]
+}
+
+@test "running twice on the same day gives the same list, not a second copy" {
+	first=$(crm-remind -q --all --as-of 2026-11-23)
+	run -0 --separate-stderr crm-remind --all --as-of 2026-11-23
+	[ "$output" = "$first" ]
+	[[ "$stderr" == *"0 new reminders, 0 cancelled"* ]]
+	[ "$(q "SELECT count(*) FROM reminders")" = "5" ]
+}
+
+@test "done resets the follow-up clock; the reminder leaves the list" {
+	crm-remind -q --all --as-of 2026-11-23 > /dev/null
+	id=$(q "SELECT id FROM reminders WHERE rule = 'cadence'")
+	run -0 --separate-stderr crm-remind done "$id" --note "called, all well" --as-of 2026-11-23
+	[ "$stderr" = "crm-remind: reminder $id done" ]
+	# the follow-up was logged as an interaction
+	[ "$(q "SELECT summary FROM interactions WHERE customer_id = 5 ORDER BY at DESC LIMIT 1")" = "follow-up done (reminder $id, cadence): called, all well" ]
+	run -0 crm-remind -q --all --as-of 2026-11-24
+	[[ "$output" != *",cadence,"* ]]
+	# 30 days after the logged call it is due again, as a new reminder
+	run -0 crm-remind -q --all --as-of 2026-12-23
+	[[ "$output" == *",cadence,"*"Vic Ma"* ]]
+	[ "$(q "SELECT status FROM reminders WHERE id = $id")" = "done" ]
+	run -0 crm-remind -q list --status done
+	[ "${#lines[@]}" -eq 2 ]
+}
+
+@test "snooze hides a reminder until its date" {
+	crm-remind -q --all --as-of 2026-11-23 > /dev/null
+	id=$(q "SELECT id FROM reminders WHERE rule = 'onboarding'")
+	run -0 --separate-stderr crm-remind snooze "$id" --until 2026-11-25 --as-of 2026-11-23
+	[ "$stderr" = "crm-remind: reminder $id snoozed until 2026-11-25" ]
+	run -0 crm-remind -q --all --as-of 2026-11-24
+	[[ "$output" != *",onboarding,"* ]]
+	run -0 crm-remind -q --all --as-of 2026-11-25
+	[[ "$(printf '%s\n' "${lines[@]}" | grep -F ',onboarding,')" == *",snoozed" ]]
+	run -0 crm-remind snooze "$id" --days 3 --as-of 2026-11-25
+	[ "$(q "SELECT snoozed_until FROM reminders WHERE id = $id")" = "2026-11-28" ]
+}
+
+@test "a new interaction cancels a due follow-up" {
+	crm-remind -q --all --as-of 2026-11-23 > /dev/null
+	printf 'customer_id,time,channel,kind,summary\nR4,2026-11-23 14:00,phone,call,sorted out the complaint\n' > call.csv
+	crm-import -q call.csv
+	run -0 --separate-stderr crm-remind --all --as-of 2026-11-23
+	[[ "$output" != *",satisfaction,"* ]]
+	[[ "$stderr" == *"0 new reminders, 1 cancelled"* ]]
+	[ "$(q "SELECT status FROM reminders WHERE rule = 'satisfaction'")" = "cancelled" ]
+}
+
+@test "--owner filters, --by-owner groups, a stream restricts to its customers" {
+	run -0 crm-remind -q --all --as-of 2026-11-23 --owner 王芳
+	[ "$(printf '%s\n' "${lines[@]}" | rules_of)" = "cadence:Vic Ma onboarding:Rita Wu satisfaction:Uma Ho " ]
+	run -0 crm-remind -q --all --as-of 2026-11-23 --by-owner
+	[ "$(printf '%s\n' "${lines[@]:1}" | cut -d, -f7 | uniq | tr '\n' ' ')" = "boss@example.com 张伟 王芳 " ]
+	run -0 bash -c 'crm-segment -q --all --where "name = '\''Uma Ho'\''" | crm-remind -q --as-of 2026-11-23'
+	[ "$(printf '%s\n' "${lines[@]}" | rules_of)" = "satisfaction:Uma Ho " ]
+	# reminders of customers outside the stream are left alone
+	[ "$(q "SELECT count(*) FROM reminders WHERE status = 'open'")" = "5" ]
+}
+
+@test "custom rules from the configuration; a bad one is a configuration error" {
+	printf 'remind:\n  rules:\n    big_spender: "monetary >= 900 and days_since_contact > 20"\n' > r.yaml
+	run -0 crm-remind -q --all --as-of 2026-11-23 --config r.yaml
+	[[ "$output" == *",big_spender,normal,5,Vic Ma,"*"rule big_spender: monetary >= 900"* ]]
+	printf 'remind:\n  rules:\n    x: "monetary >= "\n  cadence_rfm:\n    champs: 3\n' > bad.yaml
+	run -78 --separate-stderr crm-remind --all --config bad.yaml
+	[[ "$stderr" == *"bad.yaml:5: remind.cadence_rfm.champs: no such RFM segment"* ]]
+}
+
+@test "the .ics output is valid iCalendar with stable UIDs" {
+	crm-remind -q --all --as-of 2026-11-23 -f ics > a.ics
+	crm-remind -q --all --as-of 2026-11-24 -f ics > b.ics
+	# strict RFC 5545 checks: CRLF on every line, no line over 75 octets,
+	# BEGIN/END balanced and nested, required properties in each VTODO,
+	# dates and stamps well formed, TEXT escaped
+	for f in a.ics b.ics; do
+		[ "$(head -c 15 "$f")" = "BEGIN:VCALENDAR" ]
+		[ "$(grep -c $'\r$' "$f")" -eq "$(wc -l < "$f")" ]
+		! LC_ALL=C awk '{ sub(/\r$/, "") } length($0) > 75' "$f" | grep -q .
+		tr -d '\r' < "$f" | awk '
+			/^ / { next }
+			/^BEGIN:/ { stack[++d] = substr($0, 7); if (stack[d] == "VTODO") todos++; next }
+			/^END:/ { if (stack[d] != substr($0, 5)) { print "bad END " $0; exit 1 } d--; next }
+			stack[d] == "VTODO" && /^UID:/ { uid++ }
+			stack[d] == "VTODO" && /^DTSTAMP:[0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9]T[0-9][0-9][0-9][0-9][0-9][0-9]Z$/ { stamp++ }
+			stack[d] == "VTODO" && /^DUE;VALUE=DATE:[0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9]$/ { due++ }
+			END { if (d != 0 || uid != todos || stamp != todos || due != todos || todos == 0) { print "d", d, todos, uid, stamp, due; exit 1 } }'
+		grep -q '^VERSION:2.0' "$f"
+		grep -q '^PRODID:' "$f"
+	done
+	# the reason "birthday on 2026-11-28, in 5 days" has its comma escaped
+	tr -d '\r' < a.ics | sed ':a;N;$!ba;s/\n //g' | grep -qF 'birthday on 2026-11-28\, in'
+	# folding never splits a UTF-8 character: every physical line is valid UTF-8
+	tr -d '\r' < a.ics | iconv -f UTF-8 -t UTF-8 > /dev/null
+	# UIDs are the same for the same reminders on another day
+	diff <(grep ^UID a.ics | sort) <(grep ^UID b.ics | sort | grep -Ff <(grep ^UID a.ics))
+}
+
+@test "JSON output parses and carries every column" {
+	run -0 crm-remind -q --all --as-of 2026-11-23 -f json
+	printf '%s' "$output" | python3 -c '
+import json, sys
+rows = json.load(sys.stdin)
+assert len(rows) == 5, rows
+assert set(rows[0]) == {"reminder_id","due","rule","priority","customer_id","name","owner","channel","contact","reason","message","status"}
+assert any(r["name"] == "Rita Wu" and r["owner"] == "王芳" for r in rows)
+'
+}
+
+@test "templates fill placeholders and nothing else: no files, no commands" {
+	printf '%s' 'Hi {{name}}, {{ reason }}! {{nope}}{{../../etc/passwd}} $(touch pwned) `id` {{name' > t.txt
+	run -0 crm-remind -q --all --as-of 2026-11-23 --template t.txt --owner 王芳 -f json
+	printf '%s' "$output" | python3 -c '
+import json, sys
+for r in json.load(sys.stdin):
+    want = "Hi %s, %s!  $(touch pwned) `id` {{name" % (r["name"], r["reason"])
+    assert r["message"] == want, (r["message"], want)
+'
+	[ ! -e pwned ]
+	run -66 --separate-stderr crm-remind --all --template missing.txt
+}
+
+@test "done and snooze of an unknown reminder; usage errors" {
+	run -65 --separate-stderr crm-remind done 999
+	[[ "$stderr" == *"no reminder 999"* ]]
+	crm-remind -q --all --as-of 2026-11-23 > /dev/null
+	id=$(q "SELECT id FROM reminders WHERE rule = 'birthday'")
+	run -0 crm-remind -q done "$id" --as-of 2026-11-23
+	run -65 --separate-stderr crm-remind done "$id" --as-of 2026-11-23
+	[[ "$stderr" == *"reminder $id is done already; only open or snoozed ones can be done"* ]]
+	[ "$(q "SELECT count(*) FROM interactions WHERE summary LIKE 'follow-up done (reminder $id,%'")" = "1" ]
+	id=$(q "SELECT id FROM reminders WHERE rule = 'onboarding'")
+	run -64 --separate-stderr crm-remind snooze "$id" --until 2026-11-20 --as-of 2026-11-23
+	[[ "$stderr" == *"--until 2026-11-20 is not after today"* ]]
+	run -64 --separate-stderr crm-remind snooze 1
+	[[ "$stderr" == *"snooze needs one of --until DATE or --days N"* ]]
+	run -64 --separate-stderr crm-remind --all --as-of "2026-11-23 25:00"
+	run -64 --separate-stderr crm-remind list --status maybe
+	run -64 --separate-stderr crm-remind --all -f xml
+}
