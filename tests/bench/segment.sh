@@ -10,7 +10,8 @@
 #
 # Uses the files tests/bench/run.sh generates (BENCH_DIR/SIZE/*.csv) and a store
 # imported from them once (BENCH_DIR/SIZE/segment.db). Environment as run.sh;
-# BENCH_OUT defaults to tests/bench/results/segment-YYYY-MM-DD.md.
+# BENCH_OUT defaults to tests/bench/results/segment-YYYY-MM-DD.md; BENCH_WARMUP
+# (default 1) warm-up runs per tool.
 set -eu
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -65,7 +66,7 @@ for size in $BENCH_SIZES; do
 	runs=${BENCH_RUNS:-3}
 	echo "bench: $size: timing crm-segment, sqlite3 and mlr ($runs runs each)" >&2
 	j=$d/segment-hyperfine.json
-	hyperfine --warmup 1 --runs "$runs" --export-json "$j" --style basic \
+	hyperfine --warmup "${BENCH_WARMUP:-1}" --runs "$runs" --export-json "$j" --style basic \
 		-n crm-segment "/usr/bin/time -f %M -a -o $d/seg.rss $CRM_BIN/crm-segment --db $db --all --as-of $AS_OF --quiet" \
 		-n sqlite3 "sqlite3 -csv $db < $d/segment-peer.sql" \
 		-n mlr "mlr --icsv --ocsv filter '\$status == \"paid\" && \$order_date <= \"$AS_OF 99\"' then stats1 -a max,count,sum -f order_date,amount -g customer_id $d/orders.csv" \
