@@ -837,30 +837,23 @@ static const char *const col_names[C_NCOLS] = {
 	"contact", "reason", "message", "status",
 };
 
-/* A template: {{field}} replaced by the reminder's column of that name;
- * unknown or empty fields give "". Nothing else is interpreted. */
+/* A template: {{column}} replaced by the reminder's column of that name
+ * (crm_render_template: nothing else interpreted). */
 static void
 render_message(const char *tpl, char *const *cells, crm_buf *out)
 {
-	const char *p = tpl, *open, *close;
-	size_t i, n;
+	/* The message cannot name itself. */
+	static const char *const names[C_NCOLS - 1] = {
+		"reminder_id", "due", "rule", "priority", "customer_id", "name", "owner",
+		"channel", "contact", "reason", "status",
+	};
+	const char *values[C_NCOLS - 1] = {
+		cells[C_ID], cells[C_DUE], cells[C_RULE], cells[C_PRIORITY], cells[C_CUSTOMER],
+		cells[C_NAME], cells[C_OWNER], cells[C_CHANNEL], cells[C_CONTACT], cells[C_REASON],
+		cells[C_STATUS],
+	};
 
-	crm_buf_reset(out);
-	while ((open = strstr(p, "{{")) != NULL && (close = strstr(open + 2, "}}")) != NULL) {
-		crm_buf_append(out, p, (size_t)(open - p));
-		open += 2;
-		while (open < close && *open == ' ')
-			open++;
-		n = (size_t)(close - open);
-		while (n > 0 && open[n - 1] == ' ')
-			n--;
-		for (i = 0; i < C_NCOLS; i++)
-			if (i != C_MESSAGE && strlen(col_names[i]) == n &&
-			    strncmp(col_names[i], open, n) == 0)
-				crm_buf_puts(out, cells[i]);
-		p = close + 2;
-	}
-	crm_buf_puts(out, p);
+	crm_render_template(tpl, names, values, C_NCOLS - 1, out);
 }
 
 static const char *

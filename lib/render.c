@@ -198,3 +198,31 @@ crm_fmt_int(long long v, char *out)
 	*p = '\0';
 	return out;
 }
+
+void
+crm_render_template(const char *tpl, const char *const *names, const char *const *values,
+                    size_t n, crm_buf *out)
+{
+	const char *p = tpl, *open, *close;
+	size_t i, len;
+
+	crm_buf_reset(out);
+	crm_buf_puts(out, "");
+	while ((open = strstr(p, "{{")) != NULL && (close = strstr(open + 2, "}}")) != NULL) {
+		crm_buf_append(out, p, (size_t)(open - p));
+		open += 2;
+		while (open < close && *open == ' ')
+			open++;
+		len = (size_t)(close - open);
+		while (len > 0 && open[len - 1] == ' ')
+			len--;
+		for (i = 0; i < n; i++)
+			if (strlen(names[i]) == len && strncmp(names[i], open, len) == 0) {
+				if (values[i] != NULL)
+					crm_buf_puts(out, values[i]);
+				break;
+			}
+		p = close + 2;
+	}
+	crm_buf_puts(out, p);
+}

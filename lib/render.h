@@ -36,6 +36,15 @@ void crm_table_free(crm_table *t);
  * (text) / empty (CSV). out >= 32 bytes. */
 const char *crm_format_share(double num, double den, int decimals, bool text, char *out);
 
+/* A message template: each {{name}} (spaces inside the braces allowed) is
+ * replaced by the value of that name among names[0..n) (values[i], NULL as
+ * empty); unknown names give "". Nothing else is interpreted: no file is
+ * read, no command run, no escaping applied. The result replaces out's
+ * contents. */
+struct crm_buf;
+void crm_render_template(const char *tpl, const char *const *names, const char *const *values,
+                         size_t n, struct crm_buf *out);
+
 /* v in decimal into out (>= 21 bytes); returns out. Faster than snprintf
  * for the millions of numbers a stream holds. */
 char *crm_fmt_int(long long v, char *out);
