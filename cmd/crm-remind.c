@@ -199,11 +199,9 @@ parse_options(int argc, char **argv, struct options *o)
 		o->id = crm_cli_number("ID", argv[optind++], 1, INT64_MAX);
 		/* options after the ID were already taken: getopt_long permutes */
 	}
-	if (o->cmd == CMD_RUN && optind < argc && strcmp(argv[optind], "-") == 0) {
-		o->dash = true;
-		optind++;
-	}
-	if (optind < argc)
+	if (o->cmd == CMD_RUN)
+		o->dash = crm_cli_dash(argc, argv, o->all);
+	else if (optind < argc)
 		crm_cli_usage_error("unexpected argument \"%s\"", argv[optind]);
 	if (o->cmd == CMD_SNOOZE && (o->until == NULL) == (o->days == 0))
 		crm_cli_usage_error("snooze needs one of --until DATE or --days N");
@@ -213,8 +211,6 @@ parse_options(int argc, char **argv, struct options *o)
 		crm_cli_usage_error("--note goes with done");
 	if (o->cmd != CMD_LIST && o->status)
 		crm_cli_usage_error("--status goes with list");
-	if (o->dash && o->all)
-		crm_cli_usage_error("- and --all contradict each other");
 	if (!o->have_format)
 		o->format = isatty(STDOUT_FILENO) ? OUT_TEXT : o->common.tsv ? OUT_TSV : OUT_CSV;
 	set_now(o);
@@ -1352,8 +1348,9 @@ cmd_run(crm_store *s, struct options *o, struct crm_config *cfg, crm_stream *in,
 	size_t *scored = crm_xreallocarray(NULL, n + 1, sizeof(*scored));
 	int8_t *seg = crm_xcalloc(n + 1, 1);
 	char now[32];
+	struct crm_customer *c;
+	size_t cursor = 0;
 	int status = 0;
-	int64_t id;
 
 	if ((status = plan_cadences(&plan)) != 0 || (status = plan_rules(&plan, in)) != 0)
 		goto out;
@@ -1386,25 +1383,10 @@ cmd_run(crm_store *s, struct options *o, struct crm_config *cfg, crm_stream *in,
 	 * ended, so a slow tool upstream never holds other jobs up. */
 	if (in == NULL)
 		reconcile_begin(&rc, s, now);
-	for (i = 0;; i++) {
-		struct crm_customer *c;
+	while ((c = crm_summary_next(sum, in, &cursor, &status)) != NULL) {
 		enum crm_lifecycle lc;
 		size_t idx;
 
-		if (in != NULL) {
-			if (crm_stream_next(in, &id) == 0)
-				break;
-			if ((c = crm_summary_find(sum, id)) == NULL) {
-				crm_warn("<stdin>:%ld: no customer %lld in the store; row skipped",
-				         crm_stream_line(in), (long long)id);
-				crm_status_merge(&status, CRM_EX_DATAERR);
-				continue;
-			}
-		} else {
-			if (i >= n)
-				break;
-			c = crm_summary_at(sum, i);
-		}
 		idx = crm_summary_index(sum, c);
 		selected[idx] = 1;
 		lc = crm_lifecycle_stage(c, o->today, &plan.win);

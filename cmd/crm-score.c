@@ -150,19 +150,11 @@ parse_options(int argc, char **argv, struct options *o)
 			crm_cli_usage_error("unexpected option");
 		}
 	}
-	if (optind < argc && strcmp(argv[optind], "-") == 0) {
-		o->dash = true;
-		optind++;
-	}
-	if (optind < argc)
-		crm_cli_usage_error("unexpected argument \"%s\" (the input is standard input "
-		                    "or the store)", argv[optind]);
+	o->dash = crm_cli_dash(argc, argv, o->all);
 	if (o->holdout && !o->have_cal_end)
 		crm_cli_usage_error("--holdout needs --calibration-end DATE");
 	if (o->holdout && o->params)
 		crm_cli_usage_error("--holdout and --params are separate views; give one");
-	if (o->dash && o->all)
-		crm_cli_usage_error("- and --all contradict each other");
 	if (!o->have_format)
 		o->format = crm_format_default(o->common.tsv);
 }
@@ -818,7 +810,7 @@ run_customers(struct run *run, crm_store *s)
 {
 	struct options *o = run->o;
 	bool stream_out = !o->params && !o->holdout;
-	size_t ncols = o->have_cal_end ? NOUT_HOLD : NOUT_BASE, i, n = crm_summary_count(run->sum);
+	size_t ncols = o->have_cal_end ? NOUT_HOLD : NOUT_BASE, i;
 	const char *vals[NOUT_HOLD + 3], *hdr[NOUT_HOLD + 3];
 	char text[NOUT_HOLD][32], idbuf[32];
 	crm_csv_writer *w = NULL;
@@ -826,8 +818,9 @@ run_customers(struct run *run, crm_store *s)
 	struct saver sv = {0};
 	struct scores sc;
 	long long count = 0;
+	const struct crm_customer *c;
+	size_t cursor = 0;
 	int status = 0;
-	int64_t id;
 
 	if (stream_out) {
 		w = crm_csv_writer_new(stdout, "<stdout>", o->common.tsv, o->common.excel_safe);
@@ -841,23 +834,7 @@ run_customers(struct run *run, crm_store *s)
 	}
 	if (o->save)
 		saver_start(&sv, s, run);
-	for (i = 0;; i++) {
-		const struct crm_customer *c;
-
-		if (run->in != NULL) {
-			if (crm_stream_next(run->in, &id) == 0)
-				break;
-			if ((c = crm_summary_find(run->sum, id)) == NULL) {
-				crm_warn("<stdin>:%ld: no customer %lld in the store; row skipped",
-				         crm_stream_line(run->in), (long long)id);
-				crm_status_merge(&status, CRM_EX_DATAERR);
-				continue;
-			}
-		} else {
-			if (i >= n)
-				break;
-			c = crm_summary_at(run->sum, i);
-		}
+	while ((c = crm_summary_next(run->sum, run->in, &cursor, &status)) != NULL) {
 		count++;
 		crm_progress(&o->common, "crm-score", count);
 		score_one(run, c, &sc);

@@ -135,19 +135,11 @@ parse_options(int argc, char **argv, struct options *o)
 			crm_cli_usage_error("unexpected option");
 		}
 	}
-	if (optind < argc && strcmp(argv[optind], "-") == 0) {
-		o->dash = true;
-		optind++;
-	}
-	if (optind < argc)
-		crm_cli_usage_error("unexpected argument \"%s\" (the input is standard input "
-		                    "or the store)", argv[optind]);
+	o->dash = crm_cli_dash(argc, argv, o->all);
 	if (o->summary && o->migration)
 		crm_cli_usage_error("--summary and --migration are separate views; give one");
 	if (o->migration && o->by == BY_RULES)
 		crm_cli_usage_error("--migration compares rfm_segment or lifecycle, not rules");
-	if (o->dash && o->all)
-		crm_cli_usage_error("- and --all contradict each other");
 	if (!o->have_format)
 		o->format = crm_format_default(o->common.tsv);
 }
@@ -877,7 +869,7 @@ run_customers(struct run *run, crm_store *s)
 {
 	struct options *o = run->o;
 	bool stream_out = !o->summary && !o->migration;
-	size_t ncols = NOUT + run->cfg->nsegments, i, n = crm_summary_count(run->sum);
+	size_t ncols = NOUT + run->cfg->nsegments, i;
 	const char **vals = crm_xcalloc(ncols + 3, sizeof(*vals));
 	const char **hdr = crm_xcalloc(ncols + 3, sizeof(*hdr));
 	crm_csv_writer *w = NULL;
@@ -886,7 +878,9 @@ run_customers(struct run *run, crm_store *s)
 	struct migration mg = {0};
 	struct saver sv = {0};
 	long long count = 0, written = 0;
-	int64_t revenue = 0, id;
+	const struct crm_customer *c;
+	size_t cursor = 0;
+	int64_t revenue = 0;
 	char idbuf[32];
 	int status = 0;
 
@@ -911,24 +905,7 @@ run_customers(struct run *run, crm_store *s)
 	if (o->save)
 		saver_start(&sv, s, crm_summary_today(run->sum));
 
-	for (i = 0;; i++) {
-		const struct crm_customer *c;
-
-		if (run->in != NULL) {
-			if (crm_stream_next(run->in, &id) == 0)
-				break;
-			c = crm_summary_find(run->sum, id);
-			if (c == NULL) {
-				crm_warn("%s:%ld: no customer %lld in the store; row skipped",
-				         "<stdin>", crm_stream_line(run->in), (long long)id);
-				crm_status_merge(&status, CRM_EX_DATAERR);
-				continue;
-			}
-		} else {
-			if (i >= n)
-				break;
-			c = crm_summary_at(run->sum, i);
-		}
+	while ((c = crm_summary_next(run->sum, run->in, &cursor, &status)) != NULL) {
 		count++;
 		crm_progress(&o->common, "crm-segment", count);
 		if (!evaluate(run, c, &res))

@@ -73,6 +73,23 @@ crm_cli_getopt(int argc, char **argv, const char *shortopts, const struct option
 	return opt;
 }
 
+bool
+crm_cli_dash(int argc, char **argv, bool all)
+{
+	bool dash = false;
+
+	if (optind < argc && strcmp(argv[optind], "-") == 0) {
+		dash = true;
+		optind++;
+	}
+	if (optind < argc)
+		crm_cli_usage_error("unexpected argument \"%s\" (the input is standard input "
+		                    "or the store)", argv[optind]);
+	if (dash && all)
+		crm_cli_usage_error("- and --all contradict each other");
+	return dash;
+}
+
 int64_t
 crm_cli_today(const struct crm_common *c)
 {

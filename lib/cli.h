@@ -87,6 +87,11 @@ char *crm_cli_db_path(const struct crm_common *c);
  * return CRM_EX_IOERR, else status unchanged. Call as the last step. */
 int crm_cli_finish(int status);
 
+/* What may follow a stream tool's options: an optional "-" (standard input
+ * is a customer stream), nothing else. Returns true for "-". Anything more,
+ * or "-" with --all (all), is a usage error (64). */
+bool crm_cli_dash(int argc, char **argv, bool all);
+
 /* Parse a whole non-negative decimal option value in [min, max]; anything
  * else is a usage error naming the option. */
 long long crm_cli_number(const char *opt, const char *arg, long long min, long long max);

@@ -12,6 +12,7 @@
 
 #include "date.h"
 #include "diag.h"
+#include "stream.h"
 #include "money.h"
 
 const char *const crm_cfield_names[CRM_NFIELDS] = {
@@ -638,6 +639,24 @@ crm_summary_free(crm_summary *sum)
 	free(sum->pdays);
 	crm_buf_free(&sum->text);
 	free(sum);
+}
+
+struct crm_customer *
+crm_summary_next(crm_summary *sum, crm_stream *in, size_t *cursor, int *status)
+{
+	struct crm_customer *c;
+	int64_t id;
+
+	if (in == NULL)
+		return *cursor < sum->n ? &sum->cust[(*cursor)++] : NULL;
+	while (crm_stream_next(in, &id)) {
+		if ((c = crm_summary_find(sum, id)) != NULL)
+			return c;
+		crm_warn("<stdin>:%ld: no customer %lld in the store; row skipped",
+		         crm_stream_line(in), (long long)id);
+		crm_status_merge(status, CRM_EX_DATAERR);
+	}
+	return NULL;
 }
 
 size_t

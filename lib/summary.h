@@ -113,6 +113,15 @@ const struct crm_purchase_days *crm_summary_days(const crm_summary *sum,
 /* Position of c in the id order. */
 size_t crm_summary_index(const crm_summary *sum, const struct crm_customer *c);
 
+/* The next customer to act on. With a stream (in not NULL): the customer of
+ * its next row; a row whose id the store does not know prints
+ * "<stdin>:LINE: no customer ID in the store; row skipped", sets *status to
+ * 65 and is passed over. Without one: the next live customer in id order.
+ * *cursor starts at 0. NULL at the end. */
+struct crm_stream;
+struct crm_customer *crm_summary_next(crm_summary *sum, struct crm_stream *in, size_t *cursor,
+                                      int *status);
+
 /* Text of a customer: external id, name, and (CRM_SUMMARY_FIELDS) the fields
  * above. "" when empty. */
 const char *crm_summary_external_id(const crm_summary *sum, const struct crm_customer *c);

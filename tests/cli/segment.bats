@@ -297,3 +297,43 @@ SQL
 		awk -F, 'NR > 1 && $2 > 0' | sort > got.csv
 	diff want.csv got.csv
 }
+
+@test "a killed --save leaves the history as before or complete, never half" {
+	# 60,000 customers with one order each: --save writes 60,000 rows in
+	# one transaction; kill it at several points
+	awk 'BEGIN { print "customer_id,name"; for (i = 1; i <= 60000; i++) printf "K%d,n%d\n", i, i }' > kc.csv
+	awk 'BEGIN { print "order_no,customer_id,date,amount"; for (i = 1; i <= 60000; i++) printf "KO%d,K%d,2026-%02d-%02d,%d.00\n", i, i, i % 10 + 1, i % 28 + 1, i % 500 + 1 }' > ko.csv
+	crm-import -q kc.csv ko.csv
+	for delay in 0.05 0.2 0.5 1.0; do
+		q "DELETE FROM segment_history"
+		crm-segment -q --all --save > /dev/null & pid=$!
+		sleep "$delay"
+		kill -KILL "$pid" 2>/dev/null || true
+		wait "$pid" || true
+		[ "$(q "PRAGMA integrity_check")" = "ok" ]
+		n=$(q "SELECT count(*) FROM segment_history")
+		[ "$n" = "0" ] || [ "$n" = "60010" ] || { echo "delay $delay: $n rows"; false; }
+	done
+}
+
+@test "two --save runs and an import at once: all finish or exit 75, nothing lost" {
+	awk 'BEGIN { print "customer_id,name"; for (i = 1; i <= 20000; i++) printf "P%d,n%d\n", i, i }' > pc.csv
+	crm-segment -q --all --save --as-of 2026-11-01 > /dev/null &
+	a=$!
+	crm-segment -q --all --save --as-of 2026-11-02 > /dev/null &
+	b=$!
+	crm-import -q pc.csv &
+	c=$!
+	for p in $a $b $c; do
+		rc=0
+		wait "$p" || rc=$?
+		[ "$rc" = 0 ] || [ "$rc" = 75 ] || { echo "pid $p exit $rc"; false; }
+	done
+	[ "$(q "PRAGMA integrity_check")" = "ok" ]
+	# each save that finished wrote its whole day
+	for d in 2026-11-01 2026-11-02; do
+		n=$(q "SELECT count(*) FROM segment_history WHERE day = '$d'")
+		[ "$n" = 0 ] || [ "$n" = 10 ] || [ "$n" = 20010 ] || { echo "$d: $n"; false; }
+	done
+	[ "$(q "SELECT count(*) FROM customers")" = "20010" ]
+}
