@@ -24,6 +24,7 @@
 #include "csvio.h"
 #include "date.h"
 #include "diag.h"
+#include "hash.h"
 #include "lifecycle.h"
 #include "render.h"
 #include "rfm.h"
@@ -705,40 +706,101 @@ winback_threshold(crm_summary *sum, int percent)
 /* ---- the store ------------------------------------------------------- */
 
 /*
- * The store side of a run, one transaction: proposals are written as each
- * customer's are made (memory stays small however many are due), keys seen
- * go to a temporary table, and at the end open reminders of the customers
- * looked at that nobody proposed any more are cancelled.
+ * The store side of a run, one transaction. The reminders that can still
+ * change (open, snoozed, cancelled) are read once into a hash by key, so a
+ * proposal costs a lookup in memory, not a query: a new key is inserted, a
+ * known one has its reason brought up to date (or, cancelled, is opened
+ * again), and at the end the open and snoozed reminders of the customers
+ * looked at that nobody proposed are cancelled — their reason went away.
  */
+struct known {
+	int64_t id, customer_id;
+	uint64_t what;   /* hash of reason, priority and addressee */
+	char status;     /* 'o'pen, 's'noozed, 'c'ancelled */
+	bool seen;       /* proposed in this run */
+};
+
 struct reconciler {
 	crm_store *s;
-	sqlite3_stmt *ins, *seen, *upd;
+	sqlite3_stmt *ins, *upd;
 	const char *now;
+	crm_hash *by_key;   /* key → index in known */
+	struct known *known;
+	size_t nknown;
 	long long added, cancelled;
 };
+
+static uint64_t
+what_hash(const char *reason, const char *priority, const char *escalate_to)
+{
+	uint64_t h = crm_fnv1a(reason, strlen(reason), CRM_FNV_SEED);
+
+	h = crm_fnv1a(priority, strlen(priority) + 1, h);
+	return escalate_to ? crm_fnv1a(escalate_to, strlen(escalate_to) + 1, h) : h;
+}
 
 static void
 reconcile_begin(struct reconciler *rc, crm_store *s, const char *now)
 {
+	sqlite3_stmt *st;
+	size_t cap = 0;
+
 	rc->s = s;
 	rc->now = now;
 	crm_store_begin(s);
-	crm_store_exec(s, "CREATE TEMP TABLE IF NOT EXISTS proposed (key TEXT PRIMARY KEY) "
-	               "WITHOUT ROWID");
-	crm_store_exec(s, "DELETE FROM proposed");
+	rc->by_key = crm_hash_new();
+	st = crm_store_prepare(s, "SELECT id, key, customer_id, status, reason, priority, "
+	    "escalate_to FROM reminders WHERE status IN ('open', 'snoozed', 'cancelled')");
+	while (crm_store_step(s, st) == SQLITE_ROW) {
+		const char *key = (const char *)sqlite3_column_text(st, 1);
+
+		if (rc->nknown == cap) {
+			cap = cap ? 2 * cap : 1024;
+			rc->known = crm_xreallocarray(rc->known, cap, sizeof(*rc->known));
+		}
+		rc->known[rc->nknown] = (struct known){
+			.id = sqlite3_column_int64(st, 0),
+			.customer_id = sqlite3_column_int64(st, 2),
+			.what = what_hash((const char *)sqlite3_column_text(st, 4),
+			                  (const char *)sqlite3_column_text(st, 5),
+			                  (const char *)sqlite3_column_text(st, 6)),
+			.status = *(const char *)sqlite3_column_text(st, 3),
+		};
+		crm_hash_put(rc->by_key, key, strlen(key), (int64_t)rc->nknown++);
+	}
+	sqlite3_finalize(st);
+	/* A done reminder's key is not in the hash: the insert finds it and
+	 * does nothing, so a done occasion does not come back. */
 	rc->ins = crm_store_prepare(s, "INSERT OR IGNORE INTO reminders (key, customer_id, "
 	    "ticket_id, rule, due, priority, reason, escalate_to, status, created_at, updated_at) "
 	    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'open', ?9, ?9)");
-	rc->seen = crm_store_prepare(s, "INSERT OR IGNORE INTO proposed (key) VALUES (?1)");
-	/* A reminder already stored keeps its id, due day and status; its
-	 * reason ("open for 30 hours") is brought up to date while it is open. */
-	/* A cancelled one whose reason is back (a ticket reopened, a rule
-	 * holding again) opens again under the same id. */
 	rc->upd = crm_store_prepare(s, "UPDATE reminders SET reason = ?2, priority = ?3, "
 	    "escalate_to = ?4, updated_at = ?5, status = CASE status WHEN 'cancelled' THEN "
-	    "'open' ELSE status END WHERE key = ?1 AND (status = 'cancelled' OR (status IN "
-	    "('open', 'snoozed') AND (reason IS NOT ?2 OR priority IS NOT ?3 OR "
-	    "escalate_to IS NOT ?4)))");
+	    "'open' ELSE status END WHERE id = ?1");
+}
+
+static void
+insert_proposal(struct reconciler *rc, const struct proposal *p)
+{
+	crm_store *s = rc->s;
+	char due[16];
+
+	crm_date_format(p->due, due);
+	crm_store_bind_text(s, rc->ins, 1, p->key);
+	crm_store_bind_int(s, rc->ins, 2, p->customer_id);
+	if (p->ticket_id)
+		crm_store_bind_int(s, rc->ins, 3, p->ticket_id);
+	else
+		crm_store_bind_null(s, rc->ins, 3);
+	crm_store_bind_text(s, rc->ins, 4, p->rule);
+	crm_store_bind_text(s, rc->ins, 5, due);
+	crm_store_bind_text(s, rc->ins, 6, p->priority);
+	crm_store_bind_text(s, rc->ins, 7, p->reason);
+	crm_store_bind_text(s, rc->ins, 8, p->escalate_to);
+	crm_store_bind_text(s, rc->ins, 9, rc->now);
+	crm_store_step(s, rc->ins);
+	rc->added += sqlite3_changes(crm_store_db(s)) > 0;
+	sqlite3_reset(rc->ins);
 }
 
 /* Write ps and empty it. */
@@ -746,42 +808,33 @@ static void
 reconcile_add(struct reconciler *rc, struct proposals *ps)
 {
 	crm_store *s = rc->s;
-	char due[16];
+	struct known *k;
+	int64_t at;
+	uint64_t what;
 	size_t i;
 
 	for (i = 0; i < ps->n; i++) {
 		const struct proposal *p = &ps->v[i];
 
-		crm_date_format(p->due, due);
-		crm_store_bind_text(s, rc->ins, 1, p->key);
-		crm_store_bind_int(s, rc->ins, 2, p->customer_id);
-		if (p->ticket_id)
-			crm_store_bind_int(s, rc->ins, 3, p->ticket_id);
-		else
-			crm_store_bind_null(s, rc->ins, 3);
-		crm_store_bind_text(s, rc->ins, 4, p->rule);
-		crm_store_bind_text(s, rc->ins, 5, due);
-		crm_store_bind_text(s, rc->ins, 6, p->priority);
-		crm_store_bind_text(s, rc->ins, 7, p->reason);
-		crm_store_bind_text(s, rc->ins, 8, p->escalate_to);
-		crm_store_bind_text(s, rc->ins, 9, rc->now);
-		crm_store_step(s, rc->ins);
-		if (sqlite3_changes(crm_store_db(s)) > 0)
-			rc->added++;
-		else {
-			/* (reopened ones count as new on the list) */
-			crm_store_bind_text(s, rc->upd, 1, p->key);
-			crm_store_bind_text(s, rc->upd, 2, p->reason);
-			crm_store_bind_text(s, rc->upd, 3, p->priority);
-			crm_store_bind_text(s, rc->upd, 4, p->escalate_to);
-			crm_store_bind_text(s, rc->upd, 5, rc->now);
-			crm_store_step(s, rc->upd);
-			sqlite3_reset(rc->upd);
+		if (!crm_hash_get(rc->by_key, p->key, strlen(p->key), &at)) {
+			insert_proposal(rc, p);
+			continue;
 		}
-		sqlite3_reset(rc->ins);
-		crm_store_bind_text(s, rc->seen, 1, p->key);
-		crm_store_step(s, rc->seen);
-		sqlite3_reset(rc->seen);
+		k = &rc->known[at];
+		k->seen = true;
+		what = what_hash(p->reason, p->priority, p->escalate_to);
+		if (k->status != 'c' && k->what == what)
+			continue;
+		crm_store_bind_int(s, rc->upd, 1, k->id);
+		crm_store_bind_text(s, rc->upd, 2, p->reason);
+		crm_store_bind_text(s, rc->upd, 3, p->priority);
+		crm_store_bind_text(s, rc->upd, 4, p->escalate_to);
+		crm_store_bind_text(s, rc->upd, 5, rc->now);
+		crm_store_step(s, rc->upd);
+		sqlite3_reset(rc->upd);
+		rc->added += k->status == 'c'; /* opened again: new on the list */
+		k->status = 'o';
+		k->what = what;
 	}
 	ps->n = 0;
 }
@@ -790,31 +843,34 @@ static void
 reconcile_end(struct reconciler *rc, crm_summary *sum, const uint8_t *selected, bool quiet)
 {
 	crm_store *s = rc->s;
-	sqlite3_stmt *open, *cancel;
+	sqlite3_stmt *cancel;
+	size_t i;
 
 	sqlite3_finalize(rc->ins);
-	sqlite3_finalize(rc->seen);
 	sqlite3_finalize(rc->upd);
-	/* Open reminders nobody proposes now: their reason went away. Only
-	 * for the customers this run looked at. */
-	open = crm_store_prepare(s, "SELECT id, customer_id FROM reminders WHERE status IN "
-	    "('open', 'snoozed') AND key NOT IN (SELECT key FROM proposed)");
 	cancel = crm_store_prepare(s, "UPDATE reminders SET status = 'cancelled', updated_at = ?2 "
 	    "WHERE id = ?1");
-	while (crm_store_step(s, open) == SQLITE_ROW) {
-		struct crm_customer *c = crm_summary_find(sum, sqlite3_column_int64(open, 1));
+	for (i = 0; i < rc->nknown; i++) {
+		const struct known *k = &rc->known[i];
+		struct crm_customer *c;
 
+		if (k->seen || k->status == 'c')
+			continue;
+		/* Only for the customers this run looked at (a stream's), and
+		 * for customers gone from the store. */
+		c = crm_summary_find(sum, k->customer_id);
 		if (c != NULL && !selected[crm_summary_index(sum, c)])
 			continue;
-		crm_store_bind_int(s, cancel, 1, sqlite3_column_int64(open, 0));
+		crm_store_bind_int(s, cancel, 1, k->id);
 		crm_store_bind_text(s, cancel, 2, rc->now);
 		crm_store_step(s, cancel);
 		sqlite3_reset(cancel);
 		rc->cancelled++;
 	}
-	sqlite3_finalize(open);
 	sqlite3_finalize(cancel);
 	crm_store_commit(s);
+	crm_hash_free(rc->by_key);
+	free(rc->known);
 	if (!quiet)
 		fprintf(stderr, "crm-remind: %lld new reminders, %lld cancelled (their reason went "
 		        "away)\n", rc->added, rc->cancelled);
