@@ -249,17 +249,6 @@ struct plan {
 };
 
 static int
-index_in(const char *name, const char *const *list, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		if (strcmp(list[i], name) == 0)
-			return (int)i;
-	return -1;
-}
-
-static int
 plan_cadences(struct plan *p)
 {
 	const struct crm_config *c = p->cfg;
@@ -268,13 +257,13 @@ plan_cadences(struct plan *p)
 	int k, status = 0;
 
 	for (i = 0; i < sizeof(default_rfm_cadence) / sizeof(default_rfm_cadence[0]); i++)
-		p->cadence_rfm[index_in(default_rfm_cadence[i].name, crm_rfm_segment_names,
+		p->cadence_rfm[crm_index_of(default_rfm_cadence[i].name, crm_rfm_segment_names,
 		                        CRM_SEG_COUNT)] = default_rfm_cadence[i].days;
 	for (i = 0; i < sizeof(default_lifecycle_cadence) / sizeof(default_lifecycle_cadence[0]); i++)
-		p->cadence_lc[index_in(default_lifecycle_cadence[i].name, crm_lifecycle_names,
+		p->cadence_lc[crm_index_of(default_lifecycle_cadence[i].name, crm_lifecycle_names,
 		                       CRM_LC_COUNT)] = default_lifecycle_cadence[i].days;
 	for (i = 0; i < c->ncadence_rfm; i++) {
-		if ((k = index_in(c->cadence_rfm[i].name, crm_rfm_segment_names, CRM_SEG_COUNT)) < 0) {
+		if ((k = crm_index_of(c->cadence_rfm[i].name, crm_rfm_segment_names, CRM_SEG_COUNT)) < 0) {
 			crm_warn("%s:%ld: remind.cadence_rfm.%s: no such RFM segment", path,
 			         c->cadence_rfm[i].line, c->cadence_rfm[i].name);
 			status = CRM_EX_CONFIG;
@@ -282,7 +271,7 @@ plan_cadences(struct plan *p)
 			p->cadence_rfm[k] = (int)c->cadence_rfm[i].value;
 	}
 	for (i = 0; i < c->ncadence_lifecycle; i++) {
-		if ((k = index_in(c->cadence_lifecycle[i].name, crm_lifecycle_names,
+		if ((k = crm_index_of(c->cadence_lifecycle[i].name, crm_lifecycle_names,
 		                  CRM_LC_COUNT)) < 0) {
 			crm_warn("%s:%ld: remind.cadence_lifecycle.%s: no such lifecycle stage", path,
 			         c->cadence_lifecycle[i].line, c->cadence_lifecycle[i].name);
@@ -1391,17 +1380,13 @@ cmd_run(crm_store *s, struct options *o, struct crm_config *cfg, crm_stream *in,
 {
 	crm_summary *sum = crm_summary_load(s, cfg, o->today,
 	                                    CRM_SUMMARY_FIELDS | CRM_SUMMARY_CONTACT);
-	size_t n = crm_summary_count(sum), i, k;
+	size_t n = crm_summary_count(sum), i;
 	uint8_t *selected = crm_xcalloc(n + 1, 1);
 	uint8_t *rs = crm_xcalloc(n + 1, 1), *fs = crm_xcalloc(n + 1, 1), *ms = crm_xcalloc(n + 1, 1);
-	int64_t *vr = crm_xreallocarray(NULL, n + 1, sizeof(*vr));
-	int64_t *vf = crm_xreallocarray(NULL, n + 1, sizeof(*vf));
-	int64_t *vm = crm_xreallocarray(NULL, n + 1, sizeof(*vm));
 	struct plan plan = { .cfg = cfg };
 	struct proposals ps = {0};
 	struct reconciler rc = {0};
 	struct sink sink = {0};
-	size_t *scored = crm_xreallocarray(NULL, n + 1, sizeof(*scored));
 	int8_t *seg = crm_xcalloc(n + 1, 1);
 	char now[32];
 	struct crm_customer *c;
@@ -1414,22 +1399,10 @@ cmd_run(crm_store *s, struct options *o, struct crm_config *cfg, crm_stream *in,
 	plan.scale = pow(10, crm_summary_digits(sum));
 	plan.winback_threshold = winback_threshold(sum, cfg->remind_winback_percent);
 	/* RFM segments over every buyer in the store, as crm-segment does. */
-	for (i = 0, k = 0; i < n; i++) {
-		const struct crm_customer *c = crm_summary_at(sum, i);
-
-		seg[i] = -1;
-		if (c->orders == 0)
-			continue;
-		vr[k] = -(o->today - c->last_order);
-		vf[k] = c->orders;
-		vm[k] = c->monetary;
-		scored[k++] = i;
-	}
-	crm_rfm_quintiles(vr, k, rs);
-	crm_rfm_quintiles(vf, k, fs);
-	crm_rfm_quintiles(vm, k, ms);
-	for (i = 0; i < k; i++)
-		seg[scored[i]] = (int8_t)crm_rfm_segment(rs[i], fs[i], ms[i]);
+	crm_rfm_score_all(sum, cfg, rs, fs, ms);
+	for (i = 0; i < n; i++)
+		seg[i] = crm_summary_at(sum, i)->orders ? (int8_t)crm_rfm_segment(rs[i], fs[i], ms[i]) :
+		    -1;
 
 	if (in == NULL)
 		memset(selected, 1, n);
@@ -1472,8 +1445,7 @@ out:
 	rows_free(&sink.rows);
 	plan_free(&plan);
 	free(ps.v);
-	free(selected), free(rs), free(fs), free(ms), free(vr), free(vf), free(vm);
-	free(scored), free(seg);
+	free(selected), free(rs), free(fs), free(ms), free(seg);
 	crm_summary_free(sum);
 	return status;
 }

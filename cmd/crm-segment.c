@@ -277,18 +277,6 @@ rules_use_any(const struct run *run, size_t from, size_t to)
 	return false;
 }
 
-/* The index of name in list[0..n), or -1. */
-static int
-index_of(const char *name, const char *const *list, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		if (strcmp(list[i], name) == 0)
-			return (int)i;
-	return -1;
-}
-
 /* --segment NAME: a rule segment, an RFM segment or a lifecycle stage;
  * "rule:", "rfm:" or "lifecycle:" in front picks one where a name is in
  * more than one (at_risk, loyal and new are both RFM segments and stages). */
@@ -309,13 +297,13 @@ resolve_segment(struct run *run)
 		rule_names[i] = run->cfg->segments[i].name;
 	colon = strchr(name, ':');
 	if (colon == NULL || strncmp(name, "rule:", 5) == 0)
-		run->segment_rule = index_of(colon ? colon + 1 : name, rule_names,
+		run->segment_rule = crm_index_of(colon ? colon + 1 : name, rule_names,
 		                             run->cfg->nsegments);
 	if (colon == NULL || strncmp(name, "rfm:", 4) == 0)
-		run->segment_rfm = index_of(colon ? colon + 1 : name, crm_rfm_segment_names,
+		run->segment_rfm = crm_index_of(colon ? colon + 1 : name, crm_rfm_segment_names,
 		                            CRM_SEG_COUNT);
 	if (colon == NULL || strncmp(name, "lifecycle:", 10) == 0)
-		run->segment_lc = index_of(colon ? colon + 1 : name, crm_lifecycle_names,
+		run->segment_lc = crm_index_of(colon ? colon + 1 : name, crm_lifecycle_names,
 		                           CRM_LC_COUNT);
 	free(rule_names);
 	found = (run->segment_rule >= 0) + (run->segment_rfm >= 0) + (run->segment_lc >= 0);
@@ -353,51 +341,12 @@ major(const struct run *run, int64_t minor)
 static void
 score_rfm(struct run *run)
 {
-	size_t n = crm_summary_count(run->sum), k = 0, i;
-	int64_t *vr, *vf, *vm;
-	uint8_t *sr, *sf, *sm;
-	int64_t today = crm_summary_today(run->sum);
-	const struct crm_config *cfg = run->cfg;
+	size_t n = crm_summary_count(run->sum);
 
 	run->r = crm_xcalloc(n + 1, 1);
 	run->f = crm_xcalloc(n + 1, 1);
 	run->m = crm_xcalloc(n + 1, 1);
-	vr = crm_xreallocarray(NULL, n + 1, sizeof(*vr));
-	vf = crm_xreallocarray(NULL, n + 1, sizeof(*vf));
-	vm = crm_xreallocarray(NULL, n + 1, sizeof(*vm));
-	sr = crm_xcalloc(n + 1, 1);
-	sf = crm_xcalloc(n + 1, 1);
-	sm = crm_xcalloc(n + 1, 1);
-	for (i = 0; i < n; i++) {
-		const struct crm_customer *c = crm_summary_at(run->sum, i);
-
-		if (c->orders == 0)
-			continue;
-		vr[k] = -(today - c->last_order);
-		vf[k] = c->orders;
-		vm[k] = c->monetary;
-		k++;
-	}
-	if (cfg->rfm_method == CRM_RFM_QUINTILES) {
-		crm_rfm_quintiles(vr, k, sr);
-		crm_rfm_quintiles(vf, k, sf);
-		crm_rfm_quintiles(vm, k, sm);
-	} else {
-		for (i = 0; i < k; i++) {
-			sr[i] = (uint8_t)crm_rfm_score_recency((double)-vr[i], cfg->rfm_cuts[0]);
-			sf[i] = (uint8_t)crm_rfm_score_high((double)vf[i], cfg->rfm_cuts[1]);
-			sm[i] = (uint8_t)crm_rfm_score_high(major(run, vm[i]), cfg->rfm_cuts[2]);
-		}
-	}
-	for (i = 0, k = 0; i < n; i++) {
-		if (crm_summary_at(run->sum, i)->orders == 0)
-			continue;
-		run->r[i] = sr[k];
-		run->f[i] = sf[k];
-		run->m[i] = sm[k];
-		k++;
-	}
-	free(vr), free(vf), free(vm), free(sr), free(sf), free(sm);
+	crm_rfm_score_all(run->sum, run->cfg, run->r, run->f, run->m);
 }
 
 /* One customer's results. */

@@ -259,3 +259,14 @@ crm_buf_free(crm_buf *b)
 	b->data = NULL;
 	b->len = b->cap = 0;
 }
+
+int
+crm_index_of(const char *name, const char *const *list, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (strcmp(list[i], name) == 0)
+			return (int)i;
+	return -1;
+}

@@ -48,6 +48,9 @@ void crm_vwarn(const char *fmt, va_list ap);
 void crm_status_merge(int *worst, int status);
 
 /* Checked allocation: never NULL; exit 70 with a message on failure. */
+/* The position of name in list[0..n) (exact match), or -1. */
+int crm_index_of(const char *name, const char *const *list, size_t n);
+
 void *crm_xmalloc(size_t size);
 void *crm_xcalloc(size_t n, size_t size);
 /* realloc of n elements of size bytes, overflow-checked. */

@@ -6,7 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "config.h"
 #include "diag.h"
+#include "summary.h"
 
 const char *const crm_rfm_segment_names[CRM_SEG_COUNT] = {
 	"champions", "loyal", "potential_loyalist", "new", "promising",
@@ -126,4 +128,51 @@ crm_rfm_segment(int r, int f, int m)
 		    fm >= segment_map[i].fm_lo && fm <= segment_map[i].fm_hi)
 			return segment_map[i].seg;
 	return CRM_SEG_OTHERS;
+}
+
+void
+crm_rfm_score_all(crm_summary *sum, const struct crm_config *cfg, uint8_t *r, uint8_t *f,
+                  uint8_t *m)
+{
+	size_t n = crm_summary_count(sum), k = 0, i;
+	int64_t *vr = crm_xreallocarray(NULL, n + 1, sizeof(*vr));
+	int64_t *vf = crm_xreallocarray(NULL, n + 1, sizeof(*vf));
+	int64_t *vm = crm_xreallocarray(NULL, n + 1, sizeof(*vm));
+	uint8_t *sr = crm_xcalloc(n + 1, 1), *sf = crm_xcalloc(n + 1, 1), *sm = crm_xcalloc(n + 1, 1);
+	int64_t today = crm_summary_today(sum);
+	double scale = 1;
+
+	for (i = 0; i < (size_t)crm_summary_digits(sum); i++)
+		scale *= 10;
+	for (i = 0; i < n; i++) {
+		const struct crm_customer *c = crm_summary_at(sum, i);
+
+		if (c->orders == 0)
+			continue;
+		vr[k] = -(today - c->last_order);
+		vf[k] = c->orders;
+		vm[k] = c->monetary;
+		k++;
+	}
+	if (cfg->rfm_method == CRM_RFM_QUINTILES) {
+		crm_rfm_quintiles(vr, k, sr);
+		crm_rfm_quintiles(vf, k, sf);
+		crm_rfm_quintiles(vm, k, sm);
+	} else {
+		for (i = 0; i < k; i++) {
+			sr[i] = (uint8_t)crm_rfm_score_recency((double)-vr[i], cfg->rfm_cuts[0]);
+			sf[i] = (uint8_t)crm_rfm_score_high((double)vf[i], cfg->rfm_cuts[1]);
+			sm[i] = (uint8_t)crm_rfm_score_high((double)vm[i] / scale, cfg->rfm_cuts[2]);
+		}
+	}
+	for (i = 0, k = 0; i < n; i++) {
+		r[i] = f[i] = m[i] = 0;
+		if (crm_summary_at(sum, i)->orders == 0)
+			continue;
+		r[i] = sr[k];
+		f[i] = sf[k];
+		m[i] = sm[k];
+		k++;
+	}
+	free(vr), free(vf), free(vm), free(sr), free(sf), free(sm);
 }

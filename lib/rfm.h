@@ -72,4 +72,13 @@ int crm_rfm_score_high(double value, const double cuts[4]);
 /* The segment of scores r, f, m (each 1-5). */
 enum crm_rfm_segment crm_rfm_segment(int r, int f, int m);
 
+/* R, F and M of every customer of sum (by summary index; 0 without paid
+ * orders) by cfg's method, over every buyer in the store: quintiles, or the
+ * configured thresholds (monetary in major units of the base currency).
+ * Each array needs crm_summary_count(sum) entries. */
+struct crm_summary;
+struct crm_config;
+void crm_rfm_score_all(struct crm_summary *sum, const struct crm_config *cfg, uint8_t *r,
+                       uint8_t *f, uint8_t *m);
+
 #endif
