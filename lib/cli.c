@@ -101,9 +101,17 @@ crm_cli_today(const struct crm_common *c)
 	if (s == NULL || *s == '\0')
 		s = getenv("CRM_TODAY");
 	if (s != NULL && *s != '\0') {
-		if (crm_date_parse_iso(s, &days) != 0)
-			crm_cli_usage_error("cannot read \"%s\" as a date (want YYYY-MM-DD)", s);
-		return days;
+		struct crm_datetime dt;
+
+		/* A time of day may follow (crm-remind's SLA hour); the day is
+		 * what the other tools take from it. */
+		if (crm_date_parse_iso(s, &days) == 0)
+			return days;
+		if (strlen(s) > 10 && (s[10] == ' ' || s[10] == 'T') &&
+		    crm_date_parse(s, CRM_DATE_YMD, false, &dt) == 0 && dt.has_time)
+			return dt.days;
+		crm_cli_usage_error("cannot read \"%s\" as a date (want YYYY-MM-DD, or "
+		                    "YYYY-MM-DD HH:MM)", s);
 	}
 	now = time(NULL);
 	if (localtime_r(&now, &tm) == NULL)

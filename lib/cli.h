@@ -76,7 +76,8 @@ _Noreturn void crm_cli_usage_error(const char *fmt, ...) __attribute__((format(p
 int crm_cli_getopt(int argc, char **argv, const char *shortopts, const struct option *longopts);
 
 /* Today as days since 1970-01-01: --as-of, else $CRM_TODAY, else the local
- * date. A bad date is a usage error (64). */
+ * date. "YYYY-MM-DD HH:MM[:SS]" gives its day. A bad date is a usage error
+ * (64). */
 int64_t crm_cli_today(const struct crm_common *c);
 
 /* The store path: --db, else $CRM_DB, else $XDG_DATA_HOME/crm/crm.db, else

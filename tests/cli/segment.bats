@@ -241,6 +241,14 @@ YAML
 	[ ! -e "$CRM_DB" ]
 }
 
+@test "CRM_TODAY with a time of day (as crm-remind takes it) gives the same day; a bad one is 64" {
+	a=$(crm-segment -q --all)
+	b=$(CRM_TODAY="2026-11-23 08:30" crm-segment -q --all)
+	[ "$a" = "$b" ]
+	run -64 --separate-stderr crm-segment --all --as-of "2026-11-23 25:00"
+	[[ "$stderr" == *'cannot read "2026-11-23 25:00" as a date'* ]]
+}
+
 @test "--explain prints the definitions in use" {
 	run -0 crm-segment --explain
 	[[ "$output" == *"churned recency >= 180"* ]]
