@@ -102,36 +102,6 @@ parse_format(const char *arg)
 	                    arg);
 }
 
-/* "now": --as-of DATE (its end, 23:59:59), --as-of "DATE HH:MM[:SS]", or the
- * clock (local time). */
-static void
-set_now(struct options *o)
-{
-	const char *as_of = o->common.as_of ? o->common.as_of : getenv("CRM_TODAY");
-	struct crm_datetime dt;
-	time_t t;
-	struct tm tm;
-
-	if (as_of != NULL && *as_of != '\0' && strlen(as_of) > 10) {
-		if (crm_date_parse(as_of, CRM_DATE_YMD, false, &dt) != 0 || !dt.has_time)
-			crm_cli_usage_error("--as-of: \"%s\" is not YYYY-MM-DD or \"YYYY-MM-DD HH:MM\"",
-			                    as_of);
-		o->today = dt.days;
-		o->now_secs = dt.days * 86400 + dt.secs;
-		return;
-	}
-	if (as_of != NULL && *as_of != '\0') {
-		o->today = crm_cli_today(&o->common);
-		o->now_secs = o->today * 86400 + 86399;
-		return;
-	}
-	t = time(NULL);
-	if (localtime_r(&t, &tm) == NULL)
-		crm_die(CRM_EX_SOFTWARE, "cannot read the local time");
-	o->today = crm_days_from_civil(tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday);
-	o->now_secs = o->today * 86400 + tm.tm_hour * 3600 + tm.tm_min * 60 + tm.tm_sec;
-}
-
 static void
 parse_options(int argc, char **argv, struct options *o)
 {
@@ -139,11 +109,6 @@ parse_options(int argc, char **argv, struct options *o)
 	int64_t day;
 
 	while ((opt = crm_cli_getopt(argc, argv, "o:f:" CRM_CLI_COMMON_SHORT, longopts)) != -1) {
-		if (opt == CRM_OPT_AS_OF) {
-			/* checked by set_now: it may carry a time */
-			o->common.as_of = optarg;
-			continue;
-		}
 		if (crm_cli_common(opt, optarg, &o->common, usage))
 			continue;
 		switch (opt) {
@@ -214,7 +179,8 @@ parse_options(int argc, char **argv, struct options *o)
 		crm_cli_usage_error("--status goes with list");
 	if (!o->have_format)
 		o->format = isatty(STDOUT_FILENO) ? OUT_TEXT : o->common.tsv ? OUT_TSV : OUT_CSV;
-	set_now(o);
+	o->now_secs = crm_cli_now(&o->common);
+	o->today = crm_cli_today(&o->common);
 }
 
 /* ---- the rules ------------------------------------------------------- */
@@ -1396,7 +1362,7 @@ cmd_run(crm_store *s, struct options *o, struct crm_config *cfg, crm_stream *in,
 	if ((status = plan_cadences(&plan)) != 0 || (status = plan_rules(&plan, in)) != 0)
 		goto out;
 	plan.win = crm_lifecycle_from_config(cfg);
-	plan.scale = pow(10, crm_summary_digits(sum));
+	plan.scale = crm_summary_scale(sum);
 	plan.winback_threshold = winback_threshold(sum, cfg->remind_winback_percent);
 	/* RFM segments over every buyer in the store, as crm-segment does. */
 	crm_rfm_score_all(sum, cfg, rs, fs, ms);

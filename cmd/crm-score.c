@@ -219,8 +219,7 @@ summary_of(const crm_summary *sum, const struct crm_customer *c, const struct se
 }
 
 static int
-fit_models(crm_summary *sum, const struct settings *st, double scale, struct models *md,
-           bool quiet)
+fit_models(crm_summary *sum, const struct settings *st, double scale, struct models *md)
 {
 	size_t n = crm_summary_count(sum), i, nb = 0, ns = 0;
 	struct crm_btyd_obs *obs = crm_xreallocarray(NULL, n + 1, sizeof(*obs));
@@ -257,7 +256,6 @@ fit_models(crm_summary *sum, const struct settings *st, double scale, struct mod
 		         "left empty", md->gg_fit.error, ns);
 		status = CRM_EX_DATAERR;
 	}
-	(void)quiet; /* a warning, not a summary: -q does not hide it */
 	if (zero_spend > 0)
 		crm_warn("%lld repeat customers whose repeat purchases are all worth 0 were left "
 		         "out of the spend model", zero_spend);
@@ -886,7 +884,6 @@ main(int argc, char **argv)
 	crm_store *s;
 	char *db;
 	int status, fit_status;
-	int d;
 
 	crm_diag_init(argv[0]);
 	parse_options(argc, argv, &o);
@@ -909,11 +906,9 @@ main(int argc, char **argv)
 	run.sum = crm_summary_load_until(s, run.cfg, run.st.cal_end, run.st.today,
 	                                 CRM_SUMMARY_FIELDS | CRM_SUMMARY_CONTACT |
 	                                 CRM_SUMMARY_DAYS);
-	run.scale = 1;
+	run.scale = crm_summary_scale(run.sum);
 	run.digits = crm_summary_digits(run.sum);
-	for (d = 0; d < run.digits; d++)
-		run.scale *= 10;
-	fit_status = fit_models(run.sum, &run.st, run.scale, &run.md, o.common.quiet);
+	fit_status = fit_models(run.sum, &run.st, run.scale, &run.md);
 	model_table_fill(&run, &run.mt);
 	status = run_customers(&run, s);
 	crm_status_merge(&status, fit_status);

@@ -948,9 +948,7 @@ main(int argc, char **argv)
 	s = crm_store_open(db, false, run.cfg->busy_timeout_ms);
 	free(db);
 	run.sum = crm_summary_load(s, run.cfg, crm_cli_today(&o.common), flags);
-	run.scale = 1;
-	for (i = 0; i < (size_t)crm_summary_digits(run.sum); i++)
-		run.scale *= 10;
+	run.scale = crm_summary_scale(run.sum);
 	score_rfm(&run);
 	run.values = crm_xcalloc(run.names.n + 1, sizeof(*run.values));
 	run.text = crm_xcalloc(NOUT, sizeof(*run.text));

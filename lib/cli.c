@@ -91,9 +91,10 @@ crm_cli_dash(int argc, char **argv, bool all)
 }
 
 int64_t
-crm_cli_today(const struct crm_common *c)
+crm_cli_now(const struct crm_common *c)
 {
 	const char *s = c->as_of;
+	struct crm_datetime dt;
 	int64_t days;
 	time_t now;
 	struct tm tm;
@@ -101,22 +102,28 @@ crm_cli_today(const struct crm_common *c)
 	if (s == NULL || *s == '\0')
 		s = getenv("CRM_TODAY");
 	if (s != NULL && *s != '\0') {
-		struct crm_datetime dt;
-
-		/* A time of day may follow (crm-remind's SLA hour); the day is
-		 * what the other tools take from it. */
 		if (crm_date_parse_iso(s, &days) == 0)
-			return days;
+			return days * 86400 + 86399;
 		if (strlen(s) > 10 && (s[10] == ' ' || s[10] == 'T') &&
 		    crm_date_parse(s, CRM_DATE_YMD, false, &dt) == 0 && dt.has_time)
-			return dt.days;
+			return dt.days * 86400 + dt.secs;
 		crm_cli_usage_error("cannot read \"%s\" as a date (want YYYY-MM-DD, or "
 		                    "YYYY-MM-DD HH:MM)", s);
 	}
 	now = time(NULL);
 	if (localtime_r(&now, &tm) == NULL)
 		crm_die(CRM_EX_SOFTWARE, "cannot read the local time");
-	return crm_days_from_civil(tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday);
+	return crm_days_from_civil(tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday) * 86400 +
+	    tm.tm_hour * 3600 + tm.tm_min * 60 + tm.tm_sec;
+}
+
+int64_t
+crm_cli_today(const struct crm_common *c)
+{
+	int64_t secs = crm_cli_now(c);
+
+	/* floor, for days before 1970 */
+	return (secs - (secs < 0 ? 86399 : 0)) / 86400;
 }
 
 char *

@@ -75,9 +75,12 @@ _Noreturn void crm_cli_usage_error(const char *fmt, ...) __attribute__((format(p
  * end in crm_cli_usage_error. Returns like getopt_long. */
 int crm_cli_getopt(int argc, char **argv, const char *shortopts, const struct option *longopts);
 
-/* Today as days since 1970-01-01: --as-of, else $CRM_TODAY, else the local
- * date. "YYYY-MM-DD HH:MM[:SS]" gives its day. A bad date is a usage error
- * (64). */
+/* "Now" as seconds since 1970-01-01 00:00 in local time: --as-of, else
+ * $CRM_TODAY, else the clock. "YYYY-MM-DD" means the end of that day
+ * (23:59:59), "YYYY-MM-DD HH:MM[:SS]" that moment. A bad value is a usage
+ * error (64). */
+int64_t crm_cli_now(const struct crm_common *c);
+/* Today as days since 1970-01-01: the day of crm_cli_now. */
 int64_t crm_cli_today(const struct crm_common *c);
 
 /* The store path: --db, else $CRM_DB, else $XDG_DATA_HOME/crm/crm.db, else

@@ -66,12 +66,6 @@ crm_table_add(crm_table *t, const char *const *cells)
 	put_row(t, ++t->nrows, cells);
 }
 
-size_t
-crm_table_rows(const crm_table *t)
-{
-	return t->nrows;
-}
-
 /* A cell that reads as a number, a percentage or the "—" of no value. */
 static bool
 numeric(const char *s)

@@ -24,7 +24,6 @@ typedef struct crm_table crm_table;
 crm_table *crm_table_new(const char *const *header, size_t ncols);
 /* Add a row of ncols cells (copied); NULL cells are empty. */
 void crm_table_add(crm_table *t, const char *const *cells);
-size_t crm_table_rows(const crm_table *t);
 /* Write the table: text pads columns to their widest cell (columns whose
  * cells all look like numbers are right-aligned); CSV/TSV through csvio.
  * excel_safe as for csvio. Returns 0, or CRM_EX_IOERR when a CSV/TSV write

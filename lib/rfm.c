@@ -140,10 +140,7 @@ crm_rfm_score_all(crm_summary *sum, const struct crm_config *cfg, uint8_t *r, ui
 	int64_t *vm = crm_xreallocarray(NULL, n + 1, sizeof(*vm));
 	uint8_t *sr = crm_xcalloc(n + 1, 1), *sf = crm_xcalloc(n + 1, 1), *sm = crm_xcalloc(n + 1, 1);
 	int64_t today = crm_summary_today(sum);
-	double scale = 1;
-
-	for (i = 0; i < (size_t)crm_summary_digits(sum); i++)
-		scale *= 10;
+	double scale = crm_summary_scale(sum);
 	for (i = 0; i < n; i++) {
 		const struct crm_customer *c = crm_summary_at(sum, i);
 

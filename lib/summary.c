@@ -728,6 +728,17 @@ crm_summary_digits(const crm_summary *sum)
 	return sum->digits;
 }
 
+double
+crm_summary_scale(const crm_summary *sum)
+{
+	double scale = 1;
+	int i;
+
+	for (i = 0; i < sum->digits; i++)
+		scale *= 10;
+	return scale;
+}
+
 int64_t
 crm_summary_today(const crm_summary *sum)
 {

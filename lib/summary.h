@@ -134,6 +134,8 @@ const char *crm_summary_field(const crm_summary *sum, const struct crm_customer 
 int32_t crm_summary_day(const char *text);
 /* Minor-unit digits of the base currency (2 for CNY, 0 for JPY). */
 int crm_summary_digits(const crm_summary *sum);
+/* Minor units per major unit of the base currency (100 for CNY, 1 for JPY). */
+double crm_summary_scale(const crm_summary *sum);
 int64_t crm_summary_today(const crm_summary *sum);
 
 #endif

@@ -122,6 +122,15 @@ sig3() { awk -F, -v n="$1" '$1 == n { printf "%.3g\n", $2 }'; }
 	run -64 --separate-stderr crm-score --holdout
 	[[ "$stderr" == *"--holdout needs --calibration-end"* ]]
 	run -64 --separate-stderr crm-score --margin 2
+	[[ "$stderr" == *"option '--margin': \"2\" is not a number from 0.001 to 1"* ]]
+	run -64 --separate-stderr crm-score --discount-rate ten
+	[[ "$stderr" == *"--discount-rate"* ]]
+	run -64 --separate-stderr crm-score --horizon 0
+	[[ "$stderr" == *"--horizon"* ]]
+	run -64 --separate-stderr crm-score --holdout --params --calibration-end 2026-01-01
+	[[ "$stderr" == *"--holdout and --params are separate views"* ]]
+	run -64 --separate-stderr crm-score --format xml
+	run -64 --separate-stderr crm-score --calibration-end 2026-02-30
 	run -64 --separate-stderr crm-score --calibration-end 2027-01-01
 	[[ "$stderr" == *"after today"* ]]
 	run -66 --separate-stderr crm-score --all

@@ -145,6 +145,18 @@ YAML
 	[[ "$stderr" == *"c.yaml:2: segments.city: the name is taken by a customer field; choose another"* ]]
 	run -64 --separate-stderr crm-segment --all --migration 2026-01-01 --by rules
 	[[ "$stderr" == *"--migration compares rfm_segment or lifecycle, not rules"* ]]
+	run -64 --separate-stderr crm-segment --all --by region
+	[[ "$stderr" == *"option '--by': \"region\" is not one of rfm_segment, lifecycle, rules"* ]]
+	run -64 --separate-stderr crm-segment --all --summary --format xml
+	[[ "$stderr" == *"--format: \"xml\" is not one of text, csv, tsv"* ]]
+	run -64 --separate-stderr crm-segment --all --migration 2026-13-01
+	[[ "$stderr" == *"option '--migration': \"2026-13-01\" is not a date"* ]]
+	run -64 --separate-stderr crm-segment --all --summary --migration 2026-01-01
+	[[ "$stderr" == *"--summary and --migration are separate views"* ]]
+	run -64 --separate-stderr crm-segment --all extra.csv
+	[[ "$stderr" == *'unexpected argument "extra.csv"'* ]]
+	run -64 --separate-stderr crm-segment --all -
+	[[ "$stderr" == *"- and --all contradict each other"* ]]
 }
 
 @test "--where filters with metrics, fields and rule segments; errors are usage errors" {
