@@ -8,11 +8,14 @@
 # _crm_cmds[TOOL]: they complete as its first argument, and no file names do.
 # tests/cli/docs.bats checks every --help option is listed here.
 
-_crm_tools=(import segment score remind)
+_crm_tools=(import dedupe segment score remind)
 
 declare -A _crm_opts=(
 	[import]="-k --kind --source --create-missing -e --encoding -d --delimiter
 		-r --rejects -n --dry-run -m --map --emit --list --undo
+		--db --config --as-of -q --quiet -t --tsv --excel-safe -h --help --version"
+	[dedupe]="--merge --review --apply --undo --list-merges --stream --ignore
+		--encoding --merge-threshold --review-threshold --all-pairs --explain
 		--db --config --as-of -q --quiet -t --tsv --excel-safe -h --help --version"
 	[segment]="-w --where -s --segment --summary --by --format --save --migration
 		--explain --all --db --config --as-of -q --quiet -t --tsv --excel-safe
@@ -43,6 +46,17 @@ declare -A _crm_args=(
 	["import --db"]=@file
 	["import --config"]=@file
 	["import --as-of"]=@none
+	["dedupe --review"]=@file
+	["dedupe --apply"]=@file
+	["dedupe --undo"]=@none
+	["dedupe --ignore"]=@none
+	["dedupe --encoding"]="utf-8 gbk gb18030 big5 utf-16"
+	["dedupe --merge-threshold"]=@none
+	["dedupe --review-threshold"]=@none
+	["dedupe --all-pairs"]=@file
+	["dedupe --db"]=@file
+	["dedupe --config"]=@file
+	["dedupe --as-of"]=@none
 	["segment -w"]=@none
 	["segment --where"]=@none
 	["segment -s"]="champions potential_loyalist promising need_attention about_to_sleep cant_lose lost hibernating others lead active repeat churned reactivated rfm:new rfm:loyal rfm:at_risk lifecycle:new lifecycle:loyal lifecycle:at_risk"
@@ -163,4 +177,4 @@ _crm()
 	return 0
 }
 
-complete -o filenames -F _crm crm crm-import crm-segment crm-score crm-remind
+complete -o filenames -F _crm crm crm-import crm-dedupe crm-segment crm-score crm-remind

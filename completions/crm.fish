@@ -1,5 +1,5 @@
 # fish completion for crm-tools: crm (the dispatcher) and crm-TOOL.
-# Commands completed: crm crm-import crm-segment crm-score crm-remind (one per entry of __crm_tools below).
+# Commands completed: crm crm-import crm-dedupe crm-segment crm-score crm-remind (one per entry of __crm_tools below).
 # fish loads completions by command name: install this file as crm.fish and
 # link crm-TOOL.fish to it for each tool.
 #
@@ -12,6 +12,7 @@
 
 set -g __crm_tools \
     'import|load customers, orders, interactions and tickets from CSV/TSV exports' \
+    'dedupe|find duplicate customers, merge them reversibly, or label duplicates in a file' \
     'segment|RFM scores and segments, lifecycle stages, rule segments' \
     'score|purchase-model scores: P(alive), expected purchases, CLV, health, lead score' \
     'remind|follow-ups due today: cadence, onboarding, complaint SLA, win-back, birthdays'
@@ -38,6 +39,20 @@ set -g __crm_opts_import \
     '|emit||write the customers imported as a stream on stdout|' \
     '|list||show the import log|' \
     '|undo|r|revert one whole import|'
+
+set -g __crm_opts_dedupe \
+    '|merge||merge the pairs at or above the merge threshold|' \
+    '|review|r|write the pairs for a person to decide to FILE|@file' \
+    '|apply|r|carry out the decisions of an edited review file|@file' \
+    '|undo|r|put back what merge MERGE_ID changed|' \
+    '|list-merges||write the merge log and exit|' \
+    '|stream||label the duplicates in FILE or standard input instead of the store|' \
+    '|ignore|r|with --stream, do not compare COLUMN|' \
+    '|encoding|r|with --stream, input encoding|utf-8 gbk gb18030 big5 utf-16' \
+    '|merge-threshold|r|probability at or above which a pair is one customer|' \
+    '|review-threshold|r|probability from which a pair is shown|' \
+    '|all-pairs|r|write every compared pair with its score to FILE|@file' \
+    '|explain||write the fitted model instead of the pairs|'
 
 set -g __crm_opts_segment \
     'w|where|r|keep only customers for whom EXPR holds|' \

@@ -1,4 +1,4 @@
-#compdef crm crm-import crm-segment crm-score crm-remind
+#compdef crm crm-import crm-dedupe crm-segment crm-score crm-remind
 # zsh completion for crm-tools: crm (the dispatcher) and crm-TOOL.
 # Installed as _crm in a directory on $fpath (make install: site-functions).
 #
@@ -8,6 +8,7 @@
 
 _crm_tools=(
   'import:load customers, orders, interactions and tickets from CSV/TSV exports'
+  'dedupe:find duplicate customers, merge them reversibly, or label duplicates in a file'
   'segment:RFM scores and segments, lifecycle stages, rule segments'
   'score:purchase-model scores: P(alive), expected purchases, CLV, health, lead score'
   'remind:follow-ups due today: cadence, onboarding, complaint SLA, win-back, birthdays'
@@ -37,6 +38,22 @@ _crm_specs_import=(
   '(--undo *)--list[show the import log]'
   '(--list *)--undo=[revert one whole import]:import id: '
   '*:input file:_files'
+)
+
+_crm_specs_dedupe=(
+  '(--stream --apply --undo --list-merges)--merge[merge the pairs at or above the merge threshold]'
+  '(--stream --apply --undo --list-merges)--review=[write the pairs for a person to decide to FILE]:review file:_files'
+  '(--stream --merge --review --undo --list-merges)--apply=[carry out the decisions of an edited review file]:review file:_files'
+  '(--stream --merge --review --apply --list-merges)--undo=[put back what merge MERGE_ID changed]:merge id: '
+  '(--stream --merge --review --apply --undo)--list-merges[write the merge log and exit]'
+  '(--merge --review --apply --undo --list-merges)--stream[label the duplicates in FILE or standard input instead of the store]'
+  '*--ignore=[with --stream, do not compare COLUMN]:column: '
+  '--encoding=[with --stream, input encoding]:encoding:(utf-8 gbk gb18030 big5 utf-16)'
+  '--merge-threshold=[probability at or above which a pair is one customer]:probability (0-1): '
+  '--review-threshold=[probability from which a pair is shown]:probability (0-1): '
+  '--all-pairs=[write every compared pair with its score to FILE]:pairs file:_files'
+  '--explain[write the fitted model instead of the pairs]'
+  '*:input file (with --stream):_files'
 )
 
 _crm_specs_segment=(

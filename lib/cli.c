@@ -126,6 +126,17 @@ crm_cli_today(const struct crm_common *c)
 	return (secs - (secs < 0 ? 86399 : 0)) / 86400;
 }
 
+void
+crm_cli_now_text(const struct crm_common *c, char out[32])
+{
+	int64_t secs = crm_cli_now(c), day = crm_cli_today(c), in_day = secs - day * 86400;
+	char date[16];
+
+	crm_date_format(day, date);
+	snprintf(out, 32, "%s %02d:%02d:%02d", date, (int)(in_day / 3600), (int)(in_day / 60 % 60),
+	         (int)(in_day % 60));
+}
+
 char *
 crm_cli_db_path(const struct crm_common *c)
 {

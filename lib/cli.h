@@ -82,6 +82,8 @@ int crm_cli_getopt(int argc, char **argv, const char *shortopts, const struct op
 int64_t crm_cli_now(const struct crm_common *c);
 /* Today as days since 1970-01-01: the day of crm_cli_now. */
 int64_t crm_cli_today(const struct crm_common *c);
+/* crm_cli_now as "YYYY-MM-DD HH:MM:SS", for the store's time columns. */
+void crm_cli_now_text(const struct crm_common *c, char out[32]);
 
 /* The store path: --db, else $CRM_DB, else $XDG_DATA_HOME/crm/crm.db, else
  * ~/.local/share/crm/crm.db. Newly allocated. */

@@ -59,7 +59,7 @@ struct key {
 
 static setter set_currency, set_region, set_enum, set_bool, set_int,
     set_rates, set_headers, set_segments, set_cuts, set_real, set_lead_points,
-    set_name_ints, set_string, set_remind_rules;
+    set_name_ints, set_string, set_remind_rules, set_dedupe_weights;
 
 static const char *const date_orders[] = { "dmy", "mdy", "ymd", NULL };
 static const char *const rfm_methods[] = { "quintiles", "thresholds", NULL };
@@ -133,6 +133,14 @@ static const struct key keys[] = {
 	{ "remind.rule_every_days", KT_SCALAR, set_int, F(remind_rule_every_days), 1, 3650,
 	  NULL },
 	{ "remind.reclaim_days", KT_SCALAR, set_int, F(remind_reclaim_days), 1, 3650, NULL },
+	{ "dedupe.merge_threshold", KT_SCALAR, set_real, F(dedupe_merge_threshold), 0, 1000,
+	  NULL },
+	{ "dedupe.review_threshold", KT_SCALAR, set_real, F(dedupe_review_threshold), 0, 1000,
+	  NULL },
+	{ "dedupe.apart_threshold", KT_SCALAR, set_real, F(dedupe_apart_threshold), 0, 1000,
+	  NULL },
+	{ "dedupe.block_cap", KT_SCALAR, set_int, F(dedupe_block_cap), 2, 100000, NULL },
+	{ "dedupe.weights", KT_MAP, set_dedupe_weights, 0, 0, 0, NULL },
 };
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
 
@@ -925,6 +933,65 @@ set_remind_rules(struct loader *ld, const struct key *k, const char *path, yaml_
 	each_pair(ld, path, map, remind_rule_pair, NULL);
 }
 
+/* dedupe.weights.FIELD: [exact, close, weak, none], weights in bits
+ * (log2 m/u) between -64 and 64. FIELD is a compared field's name, checked
+ * by crm-dedupe (it knows the stream's columns). */
+static void
+dedupe_weight_pair(struct loader *ld, const char *full, const char *name, yaml_node_t *kn,
+    yaml_node_t *vn, void *arg)
+{
+	struct crm_config *c = ld->cfg;
+	struct crm_dedupe_weight w = {0};
+	yaml_node_item_t *it;
+	size_t count = 0;
+
+	(void)arg;
+	if (*name == '\0') {
+		fail(ld, kn, "%s: empty field name", full);
+		return;
+	}
+	if (vn->type != YAML_SEQUENCE_NODE) {
+		fail(ld, vn, "%s: expected a list of 4 weights (exact, close, weak, none), "
+		    "found %s", full, node_kind(vn));
+		return;
+	}
+	for (it = vn->data.sequence.items.start; it < vn->data.sequence.items.top; it++) {
+		yaml_node_t *item = yaml_document_get_node(ld->doc, *it);
+		const char *s;
+		char *end;
+		double v;
+
+		if (item == NULL || (s = scalar(ld, item, full, "a number")) == NULL)
+			return;
+		v = strtod(s, &end);
+		if (end == s || *end != '\0' || !isfinite(v) || v < -64 || v > 64) {
+			fail(ld, item, "%s: \"%s\" is not a weight from -64 to 64", full, s);
+			return;
+		}
+		if (count == 4) {
+			fail(ld, item, "%s: more than 4 weights (exact, close, weak, none)", full);
+			return;
+		}
+		w.bits[count++] = v;
+	}
+	if (count != 4) {
+		fail(ld, vn, "%s: %zu weights; give 4 (exact, close, weak, none)", full, count);
+		return;
+	}
+	w.field = crm_xstrdup(name);
+	w.line = (long)kn->start_mark.line + 1;
+	c->dedupe_weights = crm_xreallocarray(c->dedupe_weights, c->ndedupe_weights + 1,
+	    sizeof(*c->dedupe_weights));
+	c->dedupe_weights[c->ndedupe_weights++] = w;
+}
+
+static void
+set_dedupe_weights(struct loader *ld, const struct key *k, const char *path, yaml_node_t *map)
+{
+	(void)k;
+	each_pair(ld, path, map, dedupe_weight_pair, NULL);
+}
+
 /* Report name (at path full, under prefix) as unknown, suggesting the
  * nearest key at the same level, else a deeper key with that last part. */
 static void
@@ -1235,6 +1302,10 @@ crm_config_defaults(void)
 	c->remind_anniversary_days = 7;
 	c->remind_rule_every_days = 7;
 	c->remind_reclaim_days = 30;
+	c->dedupe_merge_threshold = 0.95;
+	c->dedupe_review_threshold = 0.5;
+	c->dedupe_apart_threshold = 0.01;
+	c->dedupe_block_cap = 40;
 	return c;
 }
 
@@ -1340,6 +1411,9 @@ crm_config_free(struct crm_config *c)
 		free(c->remind_rules[i].expr);
 	}
 	free(c->remind_rules);
+	for (i = 0; i < c->ndedupe_weights; i++)
+		free(c->dedupe_weights[i].field);
+	free(c->dedupe_weights);
 	free(c->remind_manager);
 	free(c->synonyms);
 	free(c->segments);

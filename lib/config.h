@@ -52,6 +52,13 @@ struct crm_name_int {
 	long line;
 };
 
+/* dedupe.weights.FIELD: the weights (bits) of exact, close, weak, none. */
+struct crm_dedupe_weight {
+	char *field;
+	double bits[4];
+	long line;
+};
+
 struct crm_config {
 	char *path;                      /* file read, or NULL (defaults only) */
 	char currency[4];                /* base currency, default "CNY" */
@@ -104,6 +111,12 @@ struct crm_config {
 	int remind_anniversary_days;            /* remind.anniversary_days, default 7 */
 	int remind_rule_every_days;             /* remind.rule_every_days, default 7 */
 	int remind_reclaim_days;                /* remind.reclaim_days, default 30 */
+	double dedupe_merge_threshold;          /* dedupe.merge_threshold, default 0.95 */
+	double dedupe_review_threshold;         /* dedupe.review_threshold, default 0.5 */
+	double dedupe_apart_threshold;          /* dedupe.apart_threshold, default 0.01 */
+	int dedupe_block_cap;                   /* dedupe.block_cap, default 40 */
+	struct crm_dedupe_weight *dedupe_weights; /* dedupe.weights: {field: [4 bits]} */
+	size_t ndedupe_weights;
 };
 
 

@@ -254,6 +254,16 @@ field_of_header(const char *key, enum crm_kind k, const struct crm_config *cfg)
 	return F_NONE;
 }
 
+enum crm_field
+crm_mapping_field(const char *header, enum crm_kind k, const struct crm_config *cfg)
+{
+	char *key = crm_text_key(header);
+	enum crm_field f = key != NULL ? field_of_header(key, k, cfg) : F_NONE;
+
+	free(key);
+	return f;
+}
+
 int
 crm_mapping_check_config(const struct crm_config *cfg)
 {

@@ -72,6 +72,11 @@ struct crm_mapping *crm_mapping_new(const char *const *headers, size_t n, enum c
                                     const struct crm_config *cfg, const char *file);
 void crm_mapping_free(struct crm_mapping *m);
 
+/* The field one header names in kind k (config synonyms first), or F_NONE;
+ * for tools that read a file without importing it (crm-dedupe --stream). */
+enum crm_field crm_mapping_field(const char *header, enum crm_kind k,
+                                 const struct crm_config *cfg);
+
 struct crm_csv_writer;
 /* Write the mapping as a table: kind, column (1-based), header, field
  * ("extra" for an unmapped column, "(ignored)" for _line/_reason). */

@@ -170,6 +170,36 @@ CRM_INDEX_ORDERS_CUSTOMER ";"
 "  created_at TEXT NOT NULL, updated_at TEXT NOT NULL"
 ");"
 "CREATE INDEX reminders_status ON reminders(status, due);",
+/* 5: crm-dedupe's merge log. merges: one row per merge; merge_snapshots: each
+ * member's customers row as it was (same columns as customers, after
+ * merge_id: a migration that adds a customers column must add it here too);
+ * merge_moves: each row moved to the survivor and its owner before;
+ * keep_apart: pairs a person said are two customers (id_a < id_b). */
+"CREATE TABLE merges ("
+"  id INTEGER PRIMARY KEY,"
+"  merged_at TEXT NOT NULL,"
+"  survivor_id INTEGER NOT NULL,"
+"  members TEXT NOT NULL,"
+"  score REAL,"
+"  how TEXT NOT NULL,"
+"  evidence TEXT,"
+"  undone_at TEXT"
+");"
+"CREATE TABLE merge_snapshots AS SELECT 0 AS merge_id, * FROM customers WHERE 0;"
+"CREATE INDEX merge_snapshots_merge ON merge_snapshots(merge_id);"
+"CREATE TABLE merge_moves ("
+"  merge_id INTEGER NOT NULL,"
+"  tbl TEXT NOT NULL,"
+"  row_id INTEGER NOT NULL,"
+"  old_customer INTEGER NOT NULL"
+");"
+"CREATE INDEX merge_moves_merge ON merge_moves(merge_id);"
+"CREATE TABLE keep_apart ("
+"  id_a INTEGER NOT NULL,"
+"  id_b INTEGER NOT NULL,"
+"  decided_at TEXT NOT NULL,"
+"  PRIMARY KEY (id_a, id_b)"
+") WITHOUT ROWID;",
 };
 
 #endif

@@ -45,6 +45,7 @@ setup() {
 	for t in "${TOOLS[@]}"; do
 		case "$t" in
 		crm-import) run -66 --separate-stderr "$t" --list ;;
+		crm-dedupe) run -66 --separate-stderr "$t" < /dev/null ;; # reads stdin only with --stream
 		*) run -66 --separate-stderr "$t" --all < /dev/null ;;
 		esac
 		[[ "$stderr" == *"no store at $CRM_DB"* ]]
