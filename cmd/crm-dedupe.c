@@ -214,20 +214,25 @@ config_weights(const struct crm_config *cfg, const struct crm_dd_field *fields, 
 	return status;
 }
 
+/* The run on stderr: records, pairs compared, blocks too large to use,
+ * pairs shown (store mode; NULL in a stream) and clusters of two or more. */
 static void
-summary(const struct options *o, const crm_dd *d, const char *what)
+summary(const struct options *o, const crm_dd *d, const char *shown)
 {
 	struct crm_dd_stats st;
-	char a[32], b[32], c[32], e[32];
+	char records[32], compared[32], skipped[32], clusters[32], shown_part[64] = "";
 
 	if (o->common.quiet)
 		return;
 	crm_dd_stats(d, &st);
-	crm_warn("%s records, %s pairs compared (%s skipped blocks), %s candidate pairs shown, "
-	         "%s clusters%s",
-	         crm_thousands((long long)st.records, a), crm_thousands((long long)st.compared_pairs, b),
-	         crm_thousands((long long)st.blocks_skipped, c), what, crm_thousands((long long)st.clusters, e),
-	         "");
+	if (shown != NULL)
+		snprintf(shown_part, sizeof shown_part, ", %s pairs shown", shown);
+	crm_warn("%s records, %s pairs compared (%s blocks too common to use)%s, "
+	         "%s groups of duplicates",
+	         crm_thousands((long long)st.records, records),
+	         crm_thousands((long long)st.compared_pairs, compared),
+	         crm_thousands((long long)st.blocks_skipped, skipped), shown_part,
+	         crm_thousands((long long)st.duplicate_groups, clusters));
 }
 
 /* Every compared pair with its probability (--all-pairs): ids as given by
@@ -269,6 +274,17 @@ struct table {
 	char **header;
 	size_t nrows, ncols, cap;
 };
+
+static void
+table_free(struct table *t)
+{
+	for (size_t i = 0; i < t->nrows * t->ncols; i++)
+		free(t->cells[i]);
+	for (size_t c = 0; t->header != NULL && c < t->ncols; c++)
+		free(t->header[c]);
+	free(t->cells);
+	free(t->header);
+}
 
 static int
 read_table(const struct options *o, struct table *t)
@@ -427,8 +443,10 @@ run_stream(const struct options *o, const struct crm_config *cfg)
 	crm_buf *vals;
 	char **ids;
 
-	if ((status = read_table(o, &t)) != 0)
+	if ((status = read_table(o, &t)) != 0) {
+		table_free(&t);
 		return status;
+	}
 	col_field = crm_xcalloc(t.ncols, sizeof *col_field);
 	nf = plan_columns(o, cfg, &t, fields, col_field);
 	if (nf == 0) {
@@ -496,18 +514,14 @@ run_stream(const struct options *o, const struct crm_config *cfg)
 		crm_csv_end_row(w);
 	}
 	status = crm_csv_writer_close(w);
-	summary(o, d, "—");
+	summary(o, d, NULL);
 out:
-	for (size_t r = 0; r < t.nrows; r++) {
+	for (size_t r = 0; r < t.nrows; r++)
 		free(ids[r]);
-		for (size_t c = 0; c < t.ncols; c++)
-			free(t.cells[r * t.ncols + c]);
-	}
-	for (size_t c = 0; c < t.ncols; c++)
-		free(t.header[c]);
+	table_free(&t);
 	for (size_t f = 0; f < nf; f++)
 		crm_buf_free(&vals[f]);
-	free(vals), free(ids), free(t.cells), free(t.header), free(col_field);
+	free(vals), free(ids), free(col_field);
 	crm_dd_free(d);
 	return status;
 }
@@ -789,8 +803,10 @@ apply_decisions(struct store_run *run)
 	size_t n, merged = 0, apart = 0, skipped = 0;
 	int status = read_decisions(run->o->apply, &rows, &n);
 
-	if (status != 0)
+	if (status != 0) {
+		free(rows);
 		return status;
+	}
 	crm_store_begin(run->s);
 	for (size_t i = 0; i < n; i++) {
 		int64_t a = crm_merge_resolve(run->s, rows[i].a), b = crm_merge_resolve(run->s, rows[i].b);

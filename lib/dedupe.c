@@ -1229,8 +1229,11 @@ cluster(crm_dd *d)
 		for (size_t i = 0; i < d->nrec; i++) {
 			uint32_t r = find(d->parent, (uint32_t)i);
 
-			if (least[r] == UINT32_MAX)
-				least[r] = (uint32_t)i, d->stats.clusters++;
+			if (least[r] == UINT32_MAX) {
+				least[r] = (uint32_t)i;
+				d->stats.clusters++;
+				d->stats.duplicate_groups += d->size[r] > 1;
+			}
 		}
 		for (size_t i = 0; i < d->nrec; i++)
 			d->size[i] = least[find(d->parent, (uint32_t)i)];

@@ -112,6 +112,7 @@ double crm_dd_cluster_score(const crm_dd *d, size_t i);
 struct crm_dd_stats {
 	size_t records, candidate_pairs, compared_pairs, blocks_skipped, accepted_pairs,
 	    clusters, joins_refused, em_iterations;
+	size_t duplicate_groups; /* clusters of two or more records */
 	double prior; /* fitted share of candidate pairs that match */
 };
 void crm_dd_stats(const crm_dd *d, struct crm_dd_stats *s);

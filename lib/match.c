@@ -15,6 +15,7 @@
 #include <utf8proc.h>
 
 #include "diag.h"
+#include "hash.h"
 #include "match.h"
 #include "text.h"
 
@@ -27,6 +28,14 @@ static opencc_t t2s = (opencc_t)-1;
 static bool t2s_tried;
 static UTransliterator *to_latin;
 static bool to_latin_tried;
+static UTransliterator *to_latin_plain; /* Han-Latin without surname readings */
+static bool to_latin_plain_tried;
+/* Romanised Han characters, by code point: [0] as a name's first character
+ * (surname reading), [1] elsewhere. ICU's rule engine costs microseconds a
+ * string; a name is looked up a character at a time instead. */
+static crm_hash *syllables[2];
+static char **syllable_text; /* the syllables, owned here */
+static size_t nsyllable_text;
 
 static opencc_t
 t2s_handle(void)
@@ -42,23 +51,41 @@ t2s_handle(void)
 }
 
 static UTransliterator *
+open_transliterator(const char *rules)
+{
+	UChar id[128];
+	UErrorCode err = U_ZERO_ERROR;
+	UTransliterator *t;
+
+	u_uastrncpy(id, rules, 127);
+	id[127] = 0;
+	t = utrans_openU(id, -1, UTRANS_FORWARD, NULL, 0, NULL, &err);
+	if (U_FAILURE(err)) {
+		crm_warn("ICU transliterator unavailable (%s): names are not romanised",
+		         u_errorName(err));
+		return NULL;
+	}
+	return t;
+}
+
+static UTransliterator *
 latin_handle(void)
 {
-	static const char rules[] = "Han-Latin/Names; Any-Latin; Latin-ASCII; Lower";
-	UChar id[sizeof rules];
-	UErrorCode err = U_ZERO_ERROR;
-
 	if (!to_latin_tried) {
 		to_latin_tried = true;
-		u_uastrcpy(id, rules);
-		to_latin = utrans_openU(id, -1, UTRANS_FORWARD, NULL, 0, NULL, &err);
-		if (U_FAILURE(err)) {
-			crm_warn("ICU transliterator unavailable (%s): names are not romanised",
-			         u_errorName(err));
-			to_latin = NULL;
-		}
+		to_latin = open_transliterator("Han-Latin/Names; Any-Latin; Latin-ASCII; Lower");
 	}
 	return to_latin;
+}
+
+static UTransliterator *
+latin_plain_handle(void)
+{
+	if (!to_latin_plain_tried) {
+		to_latin_plain_tried = true;
+		to_latin_plain = open_transliterator("Han-Latin; Latin-ASCII; Lower");
+	}
+	return to_latin_plain;
 }
 
 void
@@ -68,9 +95,20 @@ crm_match_cleanup(void)
 		opencc_close(t2s);
 	if (to_latin != NULL)
 		utrans_close(to_latin);
+	if (to_latin_plain != NULL)
+		utrans_close(to_latin_plain);
+	for (int i = 0; i < 2; i++) {
+		crm_hash_free(syllables[i]);
+		syllables[i] = NULL;
+	}
+	for (size_t i = 0; i < nsyllable_text; i++)
+		free(syllable_text[i]);
+	free(syllable_text);
+	syllable_text = NULL;
+	nsyllable_text = 0;
 	t2s = (opencc_t)-1;
-	to_latin = NULL;
-	t2s_tried = to_latin_tried = false;
+	to_latin = to_latin_plain = NULL;
+	t2s_tried = to_latin_tried = to_latin_plain_tried = false;
 }
 
 /* Traditional -> Simplified of s (takes ownership of s). */
@@ -94,6 +132,13 @@ simplify(char *s)
 	return copy;
 }
 
+static bool
+is_han(int32_t cp)
+{
+	return (cp >= 0x3400 && cp <= 0x9FFF) || (cp >= 0xF900 && cp <= 0xFAFF) ||
+	       (cp >= 0x20000 && cp <= 0x3134F);
+}
+
 bool
 crm_match_has_han(const char *s)
 {
@@ -105,8 +150,7 @@ crm_match_has_han(const char *s)
 		n = utf8proc_iterate(p, -1, &cp);
 		if (n <= 0)
 			return false;
-		if ((cp >= 0x3400 && cp <= 0x9FFF) || (cp >= 0xF900 && cp <= 0xFAFF) ||
-		    (cp >= 0x20000 && cp <= 0x3134F))
+		if (is_han(cp))
 			return true;
 		p += n;
 	}
@@ -166,9 +210,8 @@ words(const char *s)
 /* ICU transliteration of UTF-8 s to ASCII, or NULL when ICU is missing or
  * fails. */
 static char *
-transliterate(const char *s)
+transliterate(UTransliterator *t, const char *s)
 {
-	UTransliterator *t = latin_handle();
 	UErrorCode err = U_ZERO_ERROR;
 	int32_t len = 0, limit, cap;
 	UChar *buf;
@@ -200,6 +243,69 @@ transliterate(const char *s)
 	return out;
 }
 
+
+/* The romanisation of Han character cp (UTF-8 in utf8[0..len)), as a name's
+ * first character or not; NULL when ICU cannot give one. */
+static const char *
+syllable(int32_t cp, const char *utf8, size_t len, bool first)
+{
+	int64_t idx;
+	char one[8], *latin;
+
+	if (syllables[first] == NULL)
+		syllables[first] = crm_hash_new();
+	if (crm_hash_get(syllables[first], &cp, sizeof cp, &idx))
+		return syllable_text[idx];
+	memcpy(one, utf8, len);
+	one[len] = 0;
+	latin = transliterate(first ? latin_handle() : latin_plain_handle(), one);
+	if (latin == NULL)
+		return NULL;
+	syllable_text = crm_xreallocarray(syllable_text, nsyllable_text + 1, sizeof *syllable_text);
+	syllable_text[nsyllable_text] = latin;
+	crm_hash_put(syllables[first], &cp, sizeof cp, (int64_t)nsyllable_text);
+	return syllable_text[nsyllable_text++];
+}
+
+/* Romanise a text whose non-ASCII characters are all Han, a character at a
+ * time (a space between syllables, the first Han character read as a
+ * surname); NULL when some other script is in it. */
+static char *
+latin_by_character(const char *w)
+{
+	crm_buf out = {0};
+	const utf8proc_uint8_t *p = (const utf8proc_uint8_t *)w;
+	bool first = true;
+
+	while (*p != 0) {
+		utf8proc_int32_t cp;
+		utf8proc_ssize_t k = utf8proc_iterate(p, -1, &cp);
+		const char *syl;
+
+		if (k <= 0)
+			break;
+		if (cp < 0x80) {
+			crm_buf_putc(&out, (char)cp);
+			if (cp == ' ')
+				first = false;
+			p += k;
+			continue;
+		}
+		if (!is_han(cp) || (syl = syllable(cp, (const char *)p, (size_t)k, first)) == NULL) {
+			crm_buf_free(&out);
+			return NULL;
+		}
+		crm_buf_putc(&out, ' ');
+		crm_buf_puts(&out, syl);
+		crm_buf_putc(&out, ' ');
+		first = false;
+		p += k;
+	}
+	if (out.data == NULL)
+		return crm_xstrdup("");
+	return out.data;
+}
+
 char *
 crm_match_latin(const char *s)
 {
@@ -209,7 +315,9 @@ crm_match_latin(const char *s)
 		return NULL;
 	for (const unsigned char *p = (const unsigned char *)w; *p != 0; p++)
 		if (*p >= 0x80) {
-			latin = transliterate(w);
+			latin = latin_by_character(w);
+			if (latin == NULL)
+				latin = transliterate(latin_handle(), w);
 			if (latin == NULL)
 				return w;
 			clean = words(latin);
