@@ -187,3 +187,36 @@ content() {
 	run -65 crm-dedupe -q --stream wide.csv
 	[[ "$output" == *"wide.csv:3: 3 fields, but the header has 2"* ]]
 }
+
+@test "a store locked by another job: --merge waits, then exits 75 and merges nothing" {
+	printf 'phone_region: TW\nstore:\n  busy_timeout_ms: 300\n' > busy.yaml
+	(echo 'BEGIN IMMEDIATE;'; sleep 3; echo 'COMMIT;') | sqlite3 "$CRM_DB" &
+	sleep 0.5
+	run -75 env CRM_CONFIG=busy.yaml crm-dedupe --merge
+	[[ "$output" == *"busy"* || "$output" == *"locked"* ]]
+	wait
+	[ "$(q 'SELECT count(*) FROM merges')" = 0 ]
+	[ "$(q 'SELECT count(*) FROM customers WHERE merged_into IS NOT NULL')" = 0 ]
+}
+
+@test "a killed --merge leaves the store as before or completely merged, never half" {
+	# 15,000 people typed twice (same name, phone and birthday; the copy's
+	# phone with spaces): 15,000 merges in one transaction; kill it at
+	# several points
+	awk 'BEGIN { print "id,name,phone,birthday"; for (i = 1; i <= 15000; i++) {
+		printf "A%d,name%d x,09%08d,19%02d-0%d-1%d\n", i, i, i, i % 90 + 10, i % 9 + 1, i % 9
+		printf "B%d,name%d x,09 %08d,19%02d-0%d-1%d\n", i, i, i, i % 90 + 10, i % 9 + 1, i % 9 } }' > many.csv
+	crm-import -q many.csv
+	for delay in 1 2 3 3.5 4 4.5 5 6 8; do
+		crm-dedupe -q --merge & pid=$!
+		sleep "$delay"
+		kill -KILL "$pid" 2>/dev/null || true
+		wait "$pid" || true
+		[ "$(q 'PRAGMA integrity_check')" = ok ]
+		merged=$(q 'SELECT count(*) FROM customers WHERE merged_into IS NOT NULL')
+		logged=$(q "SELECT coalesce(sum(length(members) - length(replace(members, ',', '')) + 1), 0) FROM merges WHERE undone_at IS NULL")
+		[ "$merged" = "$logged" ] || { echo "delay $delay: $merged merged, $logged logged"; false; }
+		[ "$merged" = 0 ] || [ "$merged" -ge 15000 ] || { echo "delay $delay: $merged"; false; }
+		[ "$merged" = 0 ] || break
+	done
+}
