@@ -13,7 +13,7 @@ secs=${1:-60}
 [ $# -gt 0 ] && shift
 CLANG=${CLANG:-clang}
 out=build/fuzz
-pkgs="sqlite3 yaml-0.1 uchardet opencc libutf8proc nettle"
+pkgs="sqlite3 yaml-0.1 uchardet opencc libutf8proc nettle icu-i18n icu-uc"
 
 if ! command -v "$CLANG" >/dev/null 2>&1; then
 	echo "run.sh: $CLANG not found (apt-get install clang)" >&2
@@ -21,7 +21,7 @@ if ! command -v "$CLANG" >/dev/null 2>&1; then
 fi
 cflags="-g -O1 -fno-omit-frame-pointer -Ilib -D_GNU_SOURCE -std=c11 -DCRM_VERSION=\"fuzz\" \
 $(pkg-config --cflags $pkgs)"
-libs="$(pkg-config --libs $pkgs) -lcsv -lm"
+libs="$(pkg-config --libs $pkgs) -lcsv -lm -pthread"
 mkdir -p $out/lib
 
 # The library, instrumented but without libFuzzer's main.
