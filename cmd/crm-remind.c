@@ -26,6 +26,7 @@
 #include "diag.h"
 #include "hash.h"
 #include "lifecycle.h"
+#include "reclaim.h"
 #include "render.h"
 #include "rfm.h"
 #include "rules.h"
@@ -38,6 +39,8 @@ static const char usage[] =
 	"       crm-remind list [--status STATUS]  stored reminders\n"
 	"       crm-remind done ID [--note TEXT]   mark done (logs an interaction)\n"
 	"       crm-remind snooze ID --until DATE | --days N\n"
+	"       crm-remind reclaim [--apply | --restore RUN]  customers due back to the\n"
+	"                                          shared pool (公海)\n"
 	"Follow-ups due today from the rules in the configuration (cadence, onboarding,\n"
 	"complaint SLA, win-back, satisfaction, birthdays, anniversaries, own rules).\n"
 	"\n"
@@ -51,6 +54,8 @@ static const char usage[] =
 	"      --note TEXT        done: a note for the interaction logged\n"
 	"      --until DATE       snooze: hide until DATE\n"
 	"      --days N           snooze: hide for N days\n"
+	"      --apply            reclaim: clear those customers' owner (logged as a run)\n"
+	"      --restore RUN      reclaim: give run RUN's customers their owner back\n"
 	"      --all              every customer in the store; ignore standard input\n"
 	CRM_CLI_COMMON_HELP
 	"\n"
@@ -58,7 +63,10 @@ static const char usage[] =
 	"Exit status: 0 ok, 64 usage, 65 unknown reminder or bad input stream, 66 no\n"
 	"store, 74 I/O error, 75 store busy, 78 configuration error (see crm-remind(1)).\n";
 
-enum { OPT_BY_OWNER = 1, OPT_TEMPLATE, OPT_STATUS, OPT_NOTE, OPT_UNTIL, OPT_DAYS, OPT_ALL };
+enum {
+	OPT_BY_OWNER = 1, OPT_TEMPLATE, OPT_STATUS, OPT_NOTE, OPT_UNTIL, OPT_DAYS, OPT_ALL,
+	OPT_APPLY, OPT_RESTORE
+};
 
 static const struct option longopts[] = {
 	{"owner", required_argument, NULL, 'o'},
@@ -70,11 +78,13 @@ static const struct option longopts[] = {
 	{"until", required_argument, NULL, OPT_UNTIL},
 	{"days", required_argument, NULL, OPT_DAYS},
 	{"all", no_argument, NULL, OPT_ALL},
+	{"apply", no_argument, NULL, OPT_APPLY},
+	{"restore", required_argument, NULL, OPT_RESTORE},
 	CRM_CLI_COMMON_OPTIONS,
 	{NULL, 0, NULL, 0},
 };
 
-enum command { CMD_RUN, CMD_LIST, CMD_DONE, CMD_SNOOZE };
+enum command { CMD_RUN, CMD_LIST, CMD_DONE, CMD_SNOOZE, CMD_RECLAIM };
 enum out_format { OUT_TEXT, OUT_CSV, OUT_TSV, OUT_JSON, OUT_ICS };
 
 struct options {
@@ -82,8 +92,8 @@ struct options {
 	enum command cmd;
 	long long id;
 	const char *owner, *template_path, *status, *note, *until;
-	long long days;
-	bool by_owner, all, dash, have_format;
+	long long days, restore;
+	bool by_owner, all, dash, have_format, apply;
 	enum out_format format;
 	int64_t today;     /* the --as-of day */
 	int64_t now_secs;  /* seconds since 1970 of "now": the SLA clock */
@@ -148,6 +158,12 @@ parse_options(int argc, char **argv, struct options *o)
 		case OPT_ALL:
 			o->all = true;
 			break;
+		case OPT_APPLY:
+			o->apply = true;
+			break;
+		case OPT_RESTORE:
+			o->restore = crm_cli_number("--restore", optarg, 1, INT64_MAX);
+			break;
 		default:
 			crm_cli_usage_error("unexpected option");
 		}
@@ -158,6 +174,8 @@ parse_options(int argc, char **argv, struct options *o)
 		o->cmd = CMD_DONE, optind++;
 	else if (optind < argc && strcmp(argv[optind], "snooze") == 0)
 		o->cmd = CMD_SNOOZE, optind++;
+	else if (optind < argc && strcmp(argv[optind], "reclaim") == 0)
+		o->cmd = CMD_RECLAIM, optind++;
 	if (o->cmd == CMD_DONE || o->cmd == CMD_SNOOZE) {
 		if (optind >= argc)
 			crm_cli_usage_error("%s needs a reminder ID", o->cmd == CMD_DONE ? "done" :
@@ -177,6 +195,13 @@ parse_options(int argc, char **argv, struct options *o)
 		crm_cli_usage_error("--note goes with done");
 	if (o->cmd != CMD_LIST && o->status)
 		crm_cli_usage_error("--status goes with list");
+	if (o->cmd != CMD_RECLAIM && (o->apply || o->restore))
+		crm_cli_usage_error("--apply and --restore go with reclaim");
+	if (o->apply && o->restore)
+		crm_cli_usage_error("reclaim: give --apply or --restore, not both");
+	if (o->cmd == CMD_RECLAIM && o->have_format && o->format != OUT_TEXT &&
+	    o->format != OUT_CSV && o->format != OUT_TSV)
+		crm_cli_usage_error("reclaim writes text, csv or tsv");
 	if (!o->have_format)
 		o->format = isatty(STDOUT_FILENO) ? OUT_TEXT : o->common.tsv ? OUT_TSV : OUT_CSV;
 	o->now_secs = crm_cli_now(&o->common);
@@ -1416,6 +1441,66 @@ out:
 	return status;
 }
 
+/* reclaim: list the customers due back to the pool; --apply clears their
+ * owner, --restore RUN gives a run's customers their owner back. */
+static int
+cmd_reclaim(crm_store *s, const struct options *o, const struct crm_config *cfg)
+{
+	static const char *const header[] = {"customer_id", "external_id", "name", "owner",
+	                                     "last_follow_up", "last_order", "reason"};
+	struct crm_reclaim_row *rows;
+	char now[32];
+	size_t n;
+	int status = 0;
+
+	now_text(o, now);
+	if (o->restore) {
+		size_t restored, kept;
+
+		crm_store_begin(s);
+		status = crm_reclaim_restore(s, o->restore, now, &restored, &kept);
+		if (status != 0) {
+			crm_store_rollback(s);
+			return status;
+		}
+		crm_store_commit(s);
+		if (!o->common.quiet)
+			crm_warn("reclaim run %lld restored: %zu owners back, %zu customers kept by "
+			         "the owner who took them since", o->restore, restored, kept);
+		return 0;
+	}
+	if (o->apply)
+		crm_store_begin(s);
+	n = crm_reclaim_find(s, o->today, cfg->remind_reclaim_days, cfg->remind_reclaim_order_days,
+	                     o->owner, &rows);
+	if (o->apply) {
+		int64_t run = crm_reclaim_apply(s, rows, n, now);
+
+		crm_store_commit(s);
+		if (!o->common.quiet)
+			crm_warn("%zu customers returned to the pool (run %lld; crm-remind reclaim "
+			         "--restore %lld puts them back)", n, (long long)run, (long long)run);
+	}
+	{
+		crm_table *t = crm_table_new(header, 7);
+		enum crm_format f = o->format == OUT_TEXT ? CRM_FORMAT_TEXT
+		                    : o->format == OUT_TSV ? CRM_FORMAT_TSV : CRM_FORMAT_CSV;
+
+		for (size_t i = 0; i < n; i++) {
+			char id[32];
+
+			snprintf(id, sizeof id, "%lld", (long long)rows[i].id);
+			crm_table_add(t, (const char *const[]){id, rows[i].external_id, rows[i].name,
+			                                       rows[i].owner, rows[i].last_follow_up,
+			                                       rows[i].last_order, rows[i].reason});
+		}
+		status = crm_table_write(t, stdout, f, o->common.excel_safe);
+		crm_table_free(t);
+	}
+	crm_reclaim_rows_free(rows, n);
+	return status;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -1441,6 +1526,8 @@ main(int argc, char **argv)
 	free(db);
 	if (o.cmd == CMD_DONE || o.cmd == CMD_SNOOZE)
 		status = cmd_done_or_snooze(s, &o);
+	else if (o.cmd == CMD_RECLAIM)
+		status = cmd_reclaim(s, &o, cfg);
 	else if (o.cmd == CMD_LIST) {
 		crm_summary *sum = crm_summary_load(s, cfg, o.today, CRM_SUMMARY_FIELDS);
 		struct sink sink = {0};

@@ -24,12 +24,12 @@ declare -A _crm_opts=(
 		--holdout --params --format --save --all --db --config --as-of -q --quiet
 		-t --tsv --excel-safe -h --help --version"
 	[remind]="-o --owner --by-owner -f --format --template --status --note --until
-		--days --all --db --config --as-of -q --quiet -t --tsv --excel-safe
+		--days --all --apply --restore --db --config --as-of -q --quiet -t --tsv --excel-safe
 		-h --help --version"
 )
 
 declare -A _crm_cmds=(
-	[remind]="list done snooze"
+	[remind]="list done snooze reclaim"
 )
 
 declare -A _crm_args=(
@@ -84,6 +84,7 @@ declare -A _crm_args=(
 	["remind --format"]="text csv tsv json ics"
 	["remind --template"]=@file
 	["remind --status"]="open done snoozed cancelled all"
+	["remind --restore"]=@none
 	["remind --note"]=@none
 	["remind --until"]=@none
 	["remind --days"]=@none

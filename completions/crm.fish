@@ -86,12 +86,15 @@ set -g __crm_opts_remind \
     '|note|r|with done, a note for the interaction logged|' \
     '|until|r|with snooze, hide until DATE (YYYY-MM-DD)|' \
     '|days|r|with snooze, hide for N days|' \
-    '|all||every customer in the store; ignore standard input|'
+    '|all||every customer in the store; ignore standard input|' \
+    '|apply||with reclaim, clear the owners of the customers listed|' \
+    '|restore|r|with reclaim, give a run'"'"'s customers their owner back|'
 
 set -g __crm_cmds_remind \
     'list|stored reminders' \
     'done|mark a reminder done, logging an interaction' \
-    'snooze|hide a reminder until a day'
+    'snooze|hide a reminder until a day' \
+    'reclaim|customers due back to the shared pool'
 
 # True when the crm command line has no tool yet.
 function __crm_no_tool

@@ -91,7 +91,9 @@ _crm_specs_remind=(
   '(--days)--until=[with snooze, hide until DATE]:date (YYYY-MM-DD): '
   '(--until)--days=[with snooze, hide for N days]:days: '
   '--all[every customer in the store; ignore standard input]'
-  '1:command:((list\:"stored reminders" done\:"mark a reminder done, logging an interaction" snooze\:"hide a reminder until a day"))'
+  '(--restore)--apply[with reclaim, clear the owners of the customers listed]'
+  '(--apply)--restore=[with reclaim, give a run'"'"'s customers their owner back]:run: '
+  '1:command:((list\:"stored reminders" done\:"mark a reminder done, logging an interaction" snooze\:"hide a reminder until a day" reclaim\:"customers due back to the shared pool"))'
   '2:reminder id: '
 )
 

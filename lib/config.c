@@ -133,6 +133,8 @@ static const struct key keys[] = {
 	{ "remind.rule_every_days", KT_SCALAR, set_int, F(remind_rule_every_days), 1, 3650,
 	  NULL },
 	{ "remind.reclaim_days", KT_SCALAR, set_int, F(remind_reclaim_days), 1, 3650, NULL },
+	{ "remind.reclaim_order_days", KT_SCALAR, set_int, F(remind_reclaim_order_days), 0, 3650,
+	  NULL },
 	{ "dedupe.merge_threshold", KT_SCALAR, set_real, F(dedupe_merge_threshold), 0, 1000,
 	  NULL },
 	{ "dedupe.review_threshold", KT_SCALAR, set_real, F(dedupe_review_threshold), 0, 1000,

@@ -111,6 +111,7 @@ struct crm_config {
 	int remind_anniversary_days;            /* remind.anniversary_days, default 7 */
 	int remind_rule_every_days;             /* remind.rule_every_days, default 7 */
 	int remind_reclaim_days;                /* remind.reclaim_days, default 30 */
+	int remind_reclaim_order_days;          /* remind.reclaim_order_days, default 0 (off) */
 	double dedupe_merge_threshold;          /* dedupe.merge_threshold, default 0.95 */
 	double dedupe_review_threshold;         /* dedupe.review_threshold, default 0.5 */
 	double dedupe_apart_threshold;          /* dedupe.apart_threshold, default 0.01 */

@@ -200,6 +200,23 @@ CRM_INDEX_ORDERS_CUSTOMER ";"
 "  decided_at TEXT NOT NULL,"
 "  PRIMARY KEY (id_a, id_b)"
 ") WITHOUT ROWID;",
+/* 6: crm-remind reclaim (the shared pool, 公海): each --apply run, and the
+ * owner and updated_at each customer had before its owner was cleared, so
+ * --restore puts them back. */
+"CREATE TABLE reclaim_runs ("
+"  id INTEGER PRIMARY KEY,"
+"  at TEXT NOT NULL,"
+"  customers INTEGER NOT NULL,"
+"  restored_at TEXT"
+");"
+"CREATE TABLE owner_history ("
+"  run_id INTEGER NOT NULL REFERENCES reclaim_runs(id),"
+"  customer_id INTEGER NOT NULL,"
+"  owner TEXT NOT NULL,"
+"  updated_at TEXT NOT NULL,"
+"  reason TEXT NOT NULL"
+");"
+"CREATE INDEX owner_history_run ON owner_history(run_id);",
 };
 
 #endif

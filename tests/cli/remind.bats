@@ -215,3 +215,53 @@ for r in json.load(sys.stdin):
 	run -64 --separate-stderr crm-remind list --status maybe
 	run -64 --separate-stderr crm-remind --all -f xml
 }
+
+# reclaim (公海): as of 2026-11-23 with remind.reclaim_days 30, R5's owner 王芳
+# last followed up on 10-20 (34 days); every other customer was contacted
+# within 30 days or, with no interaction, was created today (0 days). With
+# remind.reclaim_order_days 60, R2 (last paid order 2026-02-01: 295 days)
+# is due too; R3's last order (10-01) is 53 days old.
+@test "reclaim lists the customers due back to the pool, with the reason" {
+	run -0 --separate-stderr crm-remind reclaim -f csv
+	[ "${lines[0]}" = "customer_id,external_id,name,owner,last_follow_up,last_order,reason" ]
+	[ "${#lines[@]}" -eq 2 ]
+	[[ "${lines[1]}" == *",R5,Vic Ma,王芳,2026-10-20,2026-10-10,no follow-up by 王芳 for 34 days (limit 30)" ]]
+	run -0 crm-remind reclaim -f csv --owner 张伟
+	[ "${#lines[@]}" -eq 1 ]
+	printf 'remind:\n  reclaim_order_days: 60\n' > r.yaml
+	run -0 env CRM_CONFIG=r.yaml crm-remind reclaim -f csv
+	[ "${#lines[@]}" -eq 3 ]
+	printf '%s\n' "${lines[@]}" | grep -qF ',R2,Sam Li,张伟,2026-11-15,2026-02-01,no paid order for 295 days (limit 60)'
+}
+
+@test "reclaim --apply clears the owner as one logged run; --restore puts owner and updated_at back" {
+	before=$(q "SELECT owner || '|' || updated_at FROM customers WHERE external_id = 'R5'")
+	run -0 --separate-stderr crm-remind reclaim --apply -f csv
+	[[ "$stderr" == *"1 customers returned to the pool (run 1"* ]]
+	[ -z "$(q "SELECT owner FROM customers WHERE external_id = 'R5'")" ]
+	[ "$(q "SELECT owner FROM owner_history WHERE run_id = 1")" = 王芳 ]
+	run -0 crm-remind reclaim -f csv
+	[ "${#lines[@]}" -eq 1 ]
+	run -0 --separate-stderr crm-remind reclaim --restore 1
+	[[ "$stderr" == *"1 owners back, 0 customers kept"* ]]
+	[ "$(q "SELECT owner || '|' || updated_at FROM customers WHERE external_id = 'R5'")" = "$before" ]
+	run -65 crm-remind reclaim --restore 1
+	[[ "$output" == *"restored already"* ]]
+	run -65 crm-remind reclaim --restore 9
+	[[ "$output" == *"no reclaim run 9"* ]]
+}
+
+@test "reclaim --restore leaves a customer someone took from the pool with its new owner" {
+	crm-remind -q reclaim --apply > /dev/null
+	q "UPDATE customers SET owner = '李雷' WHERE external_id = 'R5'"
+	run -0 --separate-stderr crm-remind reclaim --restore 1
+	[[ "$stderr" == *"0 owners back, 1 customers kept"* ]]
+	[ "$(q "SELECT owner FROM customers WHERE external_id = 'R5'")" = 李雷 ]
+}
+
+@test "reclaim options are checked" {
+	run -64 crm-remind --apply
+	run -64 crm-remind reclaim --apply --restore 1
+	run -64 crm-remind reclaim -f json
+	run -64 crm-remind list --restore 1
+}
