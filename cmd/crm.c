@@ -26,6 +26,7 @@ static const struct tool {
 	{"score", "P(alive), expected purchases, CLV; health and lead scores"},
 	{"report", "KPI reports for a period against earlier periods and targets"},
 	{"remind", "due follow-ups, complaint SLA escalations, win-back, birthdays"},
+	{"forget", "erase customers completely (a request to be forgotten)"},
 };
 
 static const char usage[] =

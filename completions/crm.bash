@@ -8,7 +8,7 @@
 # _crm_cmds[TOOL]: they complete as its first argument, and no file names do.
 # tests/cli/docs.bats checks every --help option is listed here.
 
-_crm_tools=(import dedupe segment score remind)
+_crm_tools=(import dedupe segment score remind forget)
 
 declare -A _crm_opts=(
 	[import]="-k --kind --source --create-missing -e --encoding -d --delimiter
@@ -26,6 +26,8 @@ declare -A _crm_opts=(
 	[remind]="-o --owner --by-owner -f --format --template --status --note --until
 		--days --all --apply --restore --db --config --as-of -q --quiet -t --tsv --excel-safe
 		-h --help --version"
+	[forget]="-n --dry-run -e --external --db --config --as-of -q --quiet -t --tsv
+		--excel-safe -h --help --version"
 )
 
 declare -A _crm_cmds=(
@@ -178,4 +180,4 @@ _crm()
 	return 0
 }
 
-complete -o filenames -F _crm crm crm-import crm-dedupe crm-segment crm-score crm-remind
+complete -o filenames -F _crm crm crm-import crm-dedupe crm-segment crm-score crm-remind crm-forget

@@ -1,5 +1,5 @@
 # fish completion for crm-tools: crm (the dispatcher) and crm-TOOL.
-# Commands completed: crm crm-import crm-dedupe crm-segment crm-score crm-remind (one per entry of __crm_tools below).
+# Commands completed: crm crm-import crm-dedupe crm-segment crm-score crm-remind crm-forget (one per entry of __crm_tools below).
 # fish loads completions by command name: install this file as crm.fish and
 # link crm-TOOL.fish to it for each tool.
 #
@@ -15,7 +15,8 @@ set -g __crm_tools \
     'dedupe|find duplicate customers, merge them reversibly, or label duplicates in a file' \
     'segment|RFM scores and segments, lifecycle stages, rule segments' \
     'score|purchase-model scores: P(alive), expected purchases, CLV, health, lead score' \
-    'remind|follow-ups due today: cadence, onboarding, complaint SLA, win-back, birthdays'
+    'remind|follow-ups due today: cadence, onboarding, complaint SLA, win-back, birthdays' \
+    'forget|erase customers completely from the store'
 
 set -g __crm_common \
     '|db|r|store file|@file' \
@@ -76,6 +77,10 @@ set -g __crm_opts_score \
     '|format|r|format of --params and --holdout|text csv tsv' \
     '|save||record the scores and parameters in the store|' \
     '|all||every customer in the store; ignore standard input|'
+
+set -g __crm_opts_forget \
+    'n|dry-run||count what would be erased; change nothing|' \
+    'e|external||the IDs are external ids|'
 
 set -g __crm_opts_remind \
     'o|owner|r|only the reminders of this owner|' \

@@ -1,4 +1,4 @@
-#compdef crm crm-import crm-dedupe crm-segment crm-score crm-remind
+#compdef crm crm-import crm-dedupe crm-segment crm-score crm-remind crm-forget
 # zsh completion for crm-tools: crm (the dispatcher) and crm-TOOL.
 # Installed as _crm in a directory on $fpath (make install: site-functions).
 #
@@ -12,6 +12,7 @@ _crm_tools=(
   'segment:RFM scores and segments, lifecycle stages, rule segments'
   'score:purchase-model scores: P(alive), expected purchases, CLV, health, lead score'
   'remind:follow-ups due today: cadence, onboarding, complaint SLA, win-back, birthdays'
+  'forget:erase customers completely from the store'
 )
 
 _crm_common=(
@@ -79,6 +80,12 @@ _crm_specs_score=(
   '--format=[format of --params and --holdout]:format:(text csv tsv)'
   '--save[record the scores and parameters in the store]'
   '--all[every customer in the store; ignore standard input]'
+)
+
+_crm_specs_forget=(
+  '(-n --dry-run)'{-n,--dry-run}'[count what would be erased; change nothing]'
+  '(-e --external)'{-e,--external}'[the IDs are external ids]'
+  '*:customer id: '
 )
 
 _crm_specs_remind=(

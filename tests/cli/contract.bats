@@ -46,6 +46,7 @@ setup() {
 		case "$t" in
 		crm-import) run -66 --separate-stderr "$t" --list ;;
 		crm-dedupe) run -66 --separate-stderr "$t" < /dev/null ;; # reads stdin only with --stream
+		crm-forget) run -66 --separate-stderr "$t" 1 ;;
 		*) run -66 --separate-stderr "$t" --all < /dev/null ;;
 		esac
 		[[ "$stderr" == *"no store at $CRM_DB"* ]]

@@ -220,3 +220,12 @@ content() {
 		[ "$merged" = 0 ] || break
 	done
 }
+
+@test "results to a full disk: write error, exit 74" {
+	run -74 --separate-stderr bash -c 'crm-dedupe -q > /dev/full'
+	[[ "$stderr" == *"write error"* ]]
+	run -74 --separate-stderr bash -c 'crm-dedupe -q --stream customers.csv > /dev/full'
+	[[ "$stderr" == *"write error"* ]]
+	run -74 --separate-stderr bash -c 'crm-dedupe -q --list-merges > /dev/full'
+	run -74 --separate-stderr crm-dedupe -q --review /dev/full
+}
