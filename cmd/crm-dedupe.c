@@ -53,6 +53,8 @@ static const char usage[] =
 	"      --review-threshold P  probability from which a pair is shown\n"
 	"                         (default dedupe.review_threshold, 0.5)\n"
 	"      --all-pairs FILE   write every compared pair with its score to FILE\n"
+	"      --mask             show e-mails and phones masked (z***@example.com,\n"
+	"                         138****5678) in the pairs and the review file\n"
 	"      --explain          after the run, write the fitted model (m, u and\n"
 	"                         weight per field and level) instead of the pairs\n"
 	CRM_CLI_COMMON_HELP
@@ -63,7 +65,7 @@ static const char usage[] =
 
 enum {
 	OPT_MERGE = 1, OPT_REVIEW, OPT_APPLY, OPT_UNDO, OPT_LIST, OPT_STREAM, OPT_IGNORE,
-	OPT_ENCODING, OPT_MERGE_T, OPT_REVIEW_T, OPT_ALL_PAIRS, OPT_EXPLAIN
+	OPT_ENCODING, OPT_MERGE_T, OPT_REVIEW_T, OPT_ALL_PAIRS, OPT_EXPLAIN, OPT_MASK
 };
 
 static const struct option longopts[] = {
@@ -79,13 +81,14 @@ static const struct option longopts[] = {
 	{"review-threshold", required_argument, NULL, OPT_REVIEW_T},
 	{"all-pairs", required_argument, NULL, OPT_ALL_PAIRS},
 	{"explain", no_argument, NULL, OPT_EXPLAIN},
+	{"mask", no_argument, NULL, OPT_MASK},
 	CRM_CLI_COMMON_OPTIONS,
 	{NULL, 0, NULL, 0},
 };
 
 struct options {
 	struct crm_common common;
-	bool merge, list, stream, explain;
+	bool merge, list, stream, explain, mask;
 	const char *review, *apply, *all_pairs, *encoding, *input;
 	int64_t undo;
 	const char **ignore;
@@ -129,6 +132,7 @@ parse_options(int argc, char **argv, struct options *o)
 		case OPT_REVIEW_T: o->review_t = probability_arg("--review-threshold", optarg); break;
 		case OPT_ALL_PAIRS: o->all_pairs = optarg; break;
 		case OPT_EXPLAIN: o->explain = true; break;
+		case OPT_MASK: o->mask = true; break;
 		default: crm_cli_usage_error("unexpected option");
 		}
 	}
@@ -611,15 +615,21 @@ decision(const struct store_run *run, const struct crm_dd_pair *p, double merge_
 	           : "review";
 }
 
+/* The first of a '\n' list of contacts, masked with --mask. */
 static const char *
-first_line_of(const char *s, char *buf, size_t size)
+first_line_of(const char *s, bool mask, char *buf, size_t size)
 {
+	char first[256];
 	size_t n;
 
 	if (s == NULL)
 		return "";
 	n = strcspn(s, "\n");
-	snprintf(buf, size, "%.*s", (int)n, s);
+	snprintf(first, sizeof first, "%.*s", (int)n, s);
+	if (mask)
+		crm_mask_contact(first, buf, size);
+	else
+		snprintf(buf, size, "%s", first);
 	return buf;
 }
 
@@ -647,10 +657,10 @@ write_pairs(const struct store_run *run, crm_csv_writer *w, double merge_t, bool
 		                  (const char *const[]){run->ids[p->a], run->ids[p->b], score, dec,
 		                                        evidence, a->external_id, b->external_id,
 		                                        a->name, b->name,
-		                                        first_line_of(a->emails, ea, sizeof ea),
-		                                        first_line_of(b->emails, eb, sizeof eb),
-		                                        first_line_of(a->phones, pa, sizeof pa),
-		                                        first_line_of(b->phones, pb, sizeof pb),
+		                                        first_line_of(a->emails, run->o->mask, ea, sizeof ea),
+		                                        first_line_of(b->emails, run->o->mask, eb, sizeof eb),
+		                                        first_line_of(a->phones, run->o->mask, pa, sizeof pa),
+		                                        first_line_of(b->phones, run->o->mask, pb, sizeof pb),
 		                                        a->company, b->company, a->city, b->city},
 		                  sizeof header / sizeof header[0]);
 		free(evidence);

@@ -33,6 +33,7 @@
 #include "store.h"
 #include "stream.h"
 #include "summary.h"
+#include "text.h"
 
 static const char usage[] =
 	"usage: crm-remind [options] [-]          reminders due as of today\n"
@@ -56,6 +57,7 @@ static const char usage[] =
 	"      --days N           snooze: hide for N days\n"
 	"      --apply            reclaim: clear those customers' owner (logged as a run)\n"
 	"      --restore RUN      reclaim: give run RUN's customers their owner back\n"
+	"      --mask             show contacts masked (138****5678, z***@example.com)\n"
 	"      --all              every customer in the store; ignore standard input\n"
 	CRM_CLI_COMMON_HELP
 	"\n"
@@ -65,7 +67,7 @@ static const char usage[] =
 
 enum {
 	OPT_BY_OWNER = 1, OPT_TEMPLATE, OPT_STATUS, OPT_NOTE, OPT_UNTIL, OPT_DAYS, OPT_ALL,
-	OPT_APPLY, OPT_RESTORE
+	OPT_APPLY, OPT_RESTORE, OPT_MASK
 };
 
 static const struct option longopts[] = {
@@ -80,6 +82,7 @@ static const struct option longopts[] = {
 	{"all", no_argument, NULL, OPT_ALL},
 	{"apply", no_argument, NULL, OPT_APPLY},
 	{"restore", required_argument, NULL, OPT_RESTORE},
+	{"mask", no_argument, NULL, OPT_MASK},
 	CRM_CLI_COMMON_OPTIONS,
 	{NULL, 0, NULL, 0},
 };
@@ -93,7 +96,7 @@ struct options {
 	long long id;
 	const char *owner, *template_path, *status, *note, *until;
 	long long days, restore;
-	bool by_owner, all, dash, have_format, apply;
+	bool by_owner, all, dash, have_format, apply, mask;
 	enum out_format format;
 	int64_t today;     /* the --as-of day */
 	int64_t now_secs;  /* seconds since 1970 of "now": the SLA clock */
@@ -160,6 +163,9 @@ parse_options(int argc, char **argv, struct options *o)
 			break;
 		case OPT_APPLY:
 			o->apply = true;
+			break;
+		case OPT_MASK:
+			o->mask = true;
 			break;
 		case OPT_RESTORE:
 			o->restore = crm_cli_number("--restore", optarg, 1, INT64_MAX);
@@ -957,7 +963,7 @@ load_rows(crm_store *s, crm_summary *sum, const struct options *o, const char *t
 	    "(?1 = 'due' AND (status = 'open' OR (status = 'snoozed' AND snoozed_until <= ?2)) "
 	    "AND due <= ?2) OR status = ?1) ORDER BY CASE priority WHEN 'urgent' THEN 0 WHEN "
 	    "'high' THEN 1 WHEN 'normal' THEN 2 ELSE 3 END, due, id");
-	char today[16], num[32], cust[32];
+	char today[16], num[32], cust[32], masked[256];
 	char *cells[C_NCOLS];
 	crm_buf msg = {0};
 
@@ -984,6 +990,10 @@ load_rows(crm_store *s, crm_summary *sum, const struct options *o, const char *t
 		cells[C_OWNER] = (char *)owner;
 		cells[C_CHANNEL] = (char *)channel;
 		cells[C_CONTACT] = (char *)contact;
+		if (o->mask) {
+			crm_mask_contact(contact, masked, sizeof masked);
+			cells[C_CONTACT] = masked;
+		}
 		cells[C_REASON] = (char *)sqlite3_column_text(st, 5);
 		cells[C_STATUS] = (char *)sqlite3_column_text(st, 7);
 		cells[C_MESSAGE] = (char *)"";

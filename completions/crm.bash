@@ -15,7 +15,7 @@ declare -A _crm_opts=(
 		-r --rejects -n --dry-run -m --map --emit --list --undo
 		--db --config --as-of -q --quiet -t --tsv --excel-safe -h --help --version"
 	[dedupe]="--merge --review --apply --undo --list-merges --stream --ignore
-		--encoding --merge-threshold --review-threshold --all-pairs --explain
+		--encoding --merge-threshold --review-threshold --all-pairs --explain --mask
 		--db --config --as-of -q --quiet -t --tsv --excel-safe -h --help --version"
 	[segment]="-w --where -s --segment --summary --by --format --save --migration
 		--explain --all --db --config --as-of -q --quiet -t --tsv --excel-safe
@@ -24,7 +24,7 @@ declare -A _crm_opts=(
 		--holdout --params --format --save --all --db --config --as-of -q --quiet
 		-t --tsv --excel-safe -h --help --version"
 	[remind]="-o --owner --by-owner -f --format --template --status --note --until
-		--days --all --apply --restore --db --config --as-of -q --quiet -t --tsv --excel-safe
+		--days --all --apply --restore --mask --db --config --as-of -q --quiet -t --tsv --excel-safe
 		-h --help --version"
 	[forget]="-n --dry-run -e --external --db --config --as-of -q --quiet -t --tsv
 		--excel-safe -h --help --version"

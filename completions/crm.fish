@@ -53,7 +53,8 @@ set -g __crm_opts_dedupe \
     '|merge-threshold|r|probability at or above which a pair is one customer|' \
     '|review-threshold|r|probability from which a pair is shown|' \
     '|all-pairs|r|write every compared pair with its score to FILE|@file' \
-    '|explain||write the fitted model instead of the pairs|'
+    '|explain||write the fitted model instead of the pairs|' \
+    '|mask||show e-mails and phones masked|'
 
 set -g __crm_opts_segment \
     'w|where|r|keep only customers for whom EXPR holds|' \
@@ -92,6 +93,7 @@ set -g __crm_opts_remind \
     '|until|r|with snooze, hide until DATE (YYYY-MM-DD)|' \
     '|days|r|with snooze, hide for N days|' \
     '|all||every customer in the store; ignore standard input|' \
+    '|mask||show contacts masked|' \
     '|apply||with reclaim, clear the owners of the customers listed|' \
     '|restore|r|with reclaim, give a run'"'"'s customers their owner back|'
 

@@ -55,6 +55,7 @@ _crm_specs_dedupe=(
   '--all-pairs=[write every compared pair with its score to FILE]:pairs file:_files'
   '--explain[write the fitted model instead of the pairs]'
   '*:input file (with --stream):_files'
+  '--mask[show e-mails and phones masked]'
 )
 
 _crm_specs_segment=(
@@ -98,6 +99,7 @@ _crm_specs_remind=(
   '(--days)--until=[with snooze, hide until DATE]:date (YYYY-MM-DD): '
   '(--until)--days=[with snooze, hide for N days]:days: '
   '--all[every customer in the store; ignore standard input]'
+  '--mask[show contacts masked]'
   '(--restore)--apply[with reclaim, clear the owners of the customers listed]'
   '(--apply)--restore=[with reclaim, give a run'"'"'s customers their owner back]:run: '
   '1:command:((list\:"stored reminders" done\:"mark a reminder done, logging an interaction" snooze\:"hide a reminder until a day" reclaim\:"customers due back to the shared pool"))'

@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -431,4 +432,60 @@ crm_text_width(const char *str)
 		i += (size_t)r;
 	}
 	return w;
+}
+
+static void
+mask_email(const char *in, const char *at, char *out, size_t outsz)
+{
+	size_t first = 1;
+
+	/* the whole first character, even when it is not ASCII */
+	while (in + first < at && ((unsigned char)in[first] & 0xC0) == 0x80)
+		first++;
+	if (in == at)
+		first = 0;
+	snprintf(out, outsz, "%.*s***%s", (int)first, in, at);
+}
+
+static void
+mask_phone(const char *in, char *out, size_t outsz)
+{
+	size_t digits = 0, seen = 0, o = 0, hide_from, hide_to;
+
+	for (const char *p = in; *p != 0; p++)
+		digits += *p >= '0' && *p <= '9';
+	if (digits >= 8) {
+		hide_from = digits - 8;
+		hide_to = digits - 4;
+	} else {
+		hide_from = 0;
+		hide_to = digits > 2 ? digits - 2 : 0;
+	}
+	for (const char *p = in; *p != 0 && o + 1 < outsz; p++) {
+		if (*p >= '0' && *p <= '9') {
+			out[o++] = seen >= hide_from && seen < hide_to ? '*' : *p;
+			seen++;
+		} else {
+			out[o++] = *p;
+		}
+	}
+	out[o] = 0;
+}
+
+void
+crm_mask_contact(const char *in, char *out, size_t outsz)
+{
+	const char *at;
+
+	if (outsz == 0)
+		return;
+	if (in == NULL || *in == 0) {
+		out[0] = 0;
+		return;
+	}
+	at = strchr(in, '@');
+	if (at != NULL)
+		mask_email(in, at, out, outsz);
+	else
+		mask_phone(in, out, outsz);
 }

@@ -36,6 +36,14 @@ char *crm_text_key(const char *s);
  * domain, no spaces) or the input is not valid UTF-8. */
 char *crm_email_normalise(const char *s);
 
+/* A phone number or e-mail address masked for a wider audience (--mask):
+ * an address keeps the first character of the mailbox and the domain
+ * ("z***@example.com"); a number keeps its last 4 digits and what comes
+ * before the 4 digits ahead of them ("+86138****5678", "138****5678"); a
+ * number of fewer than 8 digits keeps only its last 2. Writes into out
+ * (always terminated); "" stays "". */
+void crm_mask_contact(const char *in, char *out, size_t outsz);
+
 /* Display width in terminal columns (East Asian wide = 2, combining = 0). */
 size_t crm_text_width(const char *s);
 

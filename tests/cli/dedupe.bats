@@ -229,3 +229,11 @@ content() {
 	run -74 --separate-stderr bash -c 'crm-dedupe -q --list-merges > /dev/full'
 	run -74 --separate-stderr crm-dedupe -q --review /dev/full
 }
+
+@test "--mask: e-mails and phones masked in the pairs and the review file, merging unaffected" {
+	run -0 crm-dedupe -q --mask
+	echo "$output" | grep -q '^6,7,.*,l\*\*\*@example\.cn,l\*\*\*@example\.cn,+8869\*\*\*\*0111,+8869\*\*\*\*0111,'
+	! echo "$output" | grep -q 'lina@example.cn'
+	crm-dedupe -q --mask --review r.csv > /dev/null
+	! grep -q '912345678\|xm.chen@' r.csv
+}

@@ -265,3 +265,9 @@ for r in json.load(sys.stdin):
 	run -64 crm-remind reclaim -f json
 	run -64 crm-remind list --restore 1
 }
+
+@test "--mask: the contact column and the message show masked contacts" {
+	run -0 --separate-stderr crm-remind --all --mask -f csv
+	printf '%s\n' "${lines[@]}" | grep -F ',birthday,' | grep -qF ',email,s***@example.com,'
+	! printf '%s\n' "${lines[@]}" | grep -q 'sam@example.com\|13800138005'
+}

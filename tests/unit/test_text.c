@@ -192,6 +192,30 @@ test_width(void **state)
 	assert_int_equal(crm_text_width(NULL), 0);
 }
 
+static void
+mask_is(const char *in, const char *want)
+{
+	char out[64];
+
+	crm_mask_contact(in, out, sizeof out);
+	assert_string_equal(out, want);
+}
+
+static void
+test_mask(void **state)
+{
+	(void)state;
+	mask_is("13812345678", "138****5678");
+	mask_is("+8613812345678", "+86138****5678");
+	mask_is("+886912345678", "+8869****5678");
+	mask_is("0912-345-678", "09**-**5-678");
+	mask_is("12345", "***45");
+	mask_is("zhang.wei@example.com", "z***@example.com");
+	mask_is("张伟@example.cn", "张***@example.cn");
+	mask_is("@example.com", "***@example.com");
+	mask_is("", "");
+}
+
 int
 main(void)
 {
@@ -203,6 +227,7 @@ main(void)
 		cmocka_unit_test(test_key),
 		cmocka_unit_test(test_email),
 		cmocka_unit_test(test_width),
+		cmocka_unit_test(test_mask),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
