@@ -1,5 +1,5 @@
 # fish completion for crm-tools: crm (the dispatcher) and crm-TOOL.
-# Commands completed: crm crm-import crm-segment crm-score crm-remind (one per entry of __crm_tools below).
+# Commands completed: crm crm-import crm-segment crm-score crm-report crm-remind (one per entry of __crm_tools below).
 # fish loads completions by command name: install this file as crm.fish and
 # link crm-TOOL.fish to it for each tool.
 #
@@ -14,6 +14,7 @@ set -g __crm_tools \
     'import|load customers, orders, interactions and tickets from CSV/TSV exports' \
     'segment|RFM scores and segments, lifecycle stages, rule segments' \
     'score|purchase-model scores: P(alive), expected purchases, CLV, health, lead score' \
+    'report|KPI report of a period against the previous period, last year and targets' \
     'remind|follow-ups due today: cadence, onboarding, complaint SLA, win-back, birthdays'
 
 set -g __crm_common \
@@ -60,6 +61,22 @@ set -g __crm_opts_score \
     '|params||print the fitted parameters instead of the stream|' \
     '|format|r|format of --params and --holdout|text csv tsv' \
     '|save||record the scores and parameters in the store|' \
+    '|all||every customer in the store; ignore standard input|'
+
+set -g __crm_opts_report \
+    'p|period|r|month, quarter or year (2026-10, 2026-Q3, 2026)|' \
+    '|from|r|first day of a period of your own (YYYY-MM-DD)|' \
+    '|to|r|last day of the period; with --mail an address|' \
+    '|by|r|split the KPI table by a stream column or customer field|region owner source city country industry size channel status tags rfm_segment lifecycle' \
+    'f|format|r|output format|text csv tsv json markdown html' \
+    '|section|r|only this section|kpi trend segments cohorts top at-risk' \
+    '|cohorts|r|months in the cohort triangle|' \
+    '|top|r|rows of the customer lists|' \
+    '|check-targets||exit 1 when a KPI misses its target|' \
+    '|quiet-if-ok||print nothing when no KPI misses its target|' \
+    '|lang|r|language of the labels|en zh-CN zh-TW' \
+    '|mail||write a MIME message for sendmail -t|' \
+    '|subject|r|subject of the message|' \
     '|all||every customer in the store; ignore standard input|'
 
 set -g __crm_opts_remind \

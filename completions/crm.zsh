@@ -1,4 +1,4 @@
-#compdef crm crm-import crm-segment crm-score crm-remind
+#compdef crm crm-import crm-segment crm-score crm-report crm-remind
 # zsh completion for crm-tools: crm (the dispatcher) and crm-TOOL.
 # Installed as _crm in a directory on $fpath (make install: site-functions).
 #
@@ -10,6 +10,7 @@ _crm_tools=(
   'import:load customers, orders, interactions and tickets from CSV/TSV exports'
   'segment:RFM scores and segments, lifecycle stages, rule segments'
   'score:purchase-model scores: P(alive), expected purchases, CLV, health, lead score'
+  'report:KPI report of a period against the previous period, last year and targets'
   'remind:follow-ups due today: cadence, onboarding, complaint SLA, win-back, birthdays'
 )
 
@@ -61,6 +62,23 @@ _crm_specs_score=(
   '(--holdout)--params[print the fitted parameters instead of the stream]'
   '--format=[format of --params and --holdout]:format:(text csv tsv)'
   '--save[record the scores and parameters in the store]'
+  '--all[every customer in the store; ignore standard input]'
+)
+
+_crm_specs_report=(
+  '(-p --period --from)'{-p+,--period=}'[month, quarter or year]:period (2026-10, 2026-Q3, 2026): '
+  '(-p --period)--from=[first day of a period of your own]:date (YYYY-MM-DD): '
+  '*--to=[last day of the period; with --mail an address]:date or address: '
+  '--by=[split the KPI table by a stream column or customer field]:name:(region owner source city country industry size channel status tags rfm_segment lifecycle)'
+  '(-f --format)'{-f+,--format=}'[output format]:format:(text csv tsv json markdown html)'
+  '*--section=[only this section]:section:(kpi trend segments cohorts top at-risk)'
+  '--cohorts=[months in the cohort triangle]:months: '
+  '--top=[rows of the customer lists]:rows: '
+  '--check-targets[exit 1 when a KPI misses its target]'
+  '--quiet-if-ok[print nothing when no KPI misses its target]'
+  '--lang=[language of the labels]:language:(en zh-CN zh-TW)'
+  '--mail[write a MIME message for sendmail -t]'
+  '--subject=[subject of the message]:subject: '
   '--all[every customer in the store; ignore standard input]'
 )
 

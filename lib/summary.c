@@ -36,6 +36,8 @@ struct crm_summary {
 	int digits;        /* base currency's minor digits */
 	int window;        /* lifecycle.churn_days, for the trend counts */
 	struct crm_purchase_days *pdays; /* per customer, or NULL */
+	crm_order_fn *each;  /* per-order observer (crm_summary_load_each), or NULL */
+	void *each_arg;
 };
 
 int32_t
@@ -457,11 +459,27 @@ count_purchase_days(crm_summary *sum, struct order_list *keep)
 	}
 }
 
+/* Hand one order to the observer, with its customer resolved. */
+static void
+observe(crm_summary *sum, int64_t id, int32_t day, int64_t amount, bool refund)
+{
+	struct crm_customer *c;
+
+	if (day > sum->today || (c = crm_summary_find(sum, id)) == NULL)
+		return;
+	sum->each(sum->each_arg, crm_summary_index(sum, c), day, amount, refund);
+}
+
 static void
 load_orders(crm_summary *sum, crm_store *s, const struct crm_config *cfg)
 {
-	sqlite3_stmt *st = crm_store_prepare(s, "SELECT customer_id, ordered_at, amount, "
-	    "currency FROM orders WHERE status = 'paid'");
+	/* With an observer, refund rows are read too (column 4 tells them);
+	 * they never reach the paid-order figures. */
+	sqlite3_stmt *st = crm_store_prepare(s, sum->each != NULL ?
+	    "SELECT customer_id, ordered_at, amount, currency, status = 'refunded' "
+	    "FROM orders WHERE status = 'paid' OR status = 'refunded'" :
+	    "SELECT customer_id, ordered_at, amount, currency, 0 FROM orders "
+	    "WHERE status = 'paid'");
 	struct day_cache dc;
 	struct rate_cache rc = { "", -1, 0 };
 	struct unknown_currencies unk = { NULL, 0 };
@@ -469,7 +487,7 @@ load_orders(crm_summary *sum, crm_store *s, const struct crm_config *cfg)
 	struct order_list keep = { NULL, 0, 0 }, *kp = sum->flags & CRM_SUMMARY_DAYS ? &keep : NULL;
 	struct order_acc *acc, *a;
 	size_t nb = 0, bytes, i;
-	int64_t id;
+	int64_t id, amount;
 	int32_t day;
 
 	day_cache_init(&dc);
@@ -494,9 +512,16 @@ load_orders(crm_summary *sum, crm_store *s, const struct crm_config *cfg)
 		if (!lookup_rate(&rc, (const char *)sqlite3_column_text(st, 3), cfg,
 		    sum->digits, &unk))
 			continue;
+		amount = to_base(sqlite3_column_int64(st, 2), &rc);
+		if (sum->each != NULL) {
+			bool refund = sqlite3_column_int(st, 4) != 0;
+
+			observe(sum, id, day, amount, refund);
+			if (refund)
+				continue;
+		}
 		__builtin_prefetch(&acc[id], 1);
-		batch[nb++] = (struct pending){ to_base(sqlite3_column_int64(st, 2), &rc),
-		                                 (uint32_t)id, day };
+		batch[nb++] = (struct pending){ amount, (uint32_t)id, day };
 		if (nb == BATCH) {
 			apply_batch(sum, acc, batch, nb, kp);
 			nb = 0;
@@ -602,6 +627,10 @@ load_contact(crm_summary *sum, crm_store *s)
 	free(nps_day);
 }
 
+static crm_summary *crm_summary_load_full(crm_store *s, const struct crm_config *cfg,
+                                          int64_t today, int64_t until, unsigned flags,
+                                          const struct crm_summary_hooks *h);
+
 crm_summary *
 crm_summary_load(crm_store *s, const struct crm_config *cfg, int64_t today, unsigned flags)
 {
@@ -609,10 +638,29 @@ crm_summary_load(crm_store *s, const struct crm_config *cfg, int64_t today, unsi
 }
 
 crm_summary *
+crm_summary_load_hooked(crm_store *s, const struct crm_config *cfg, int64_t today,
+                        unsigned flags, const struct crm_summary_hooks *h)
+{
+	return crm_summary_load_full(s, cfg, today, today, flags, h);
+}
+
+crm_summary *
 crm_summary_load_until(crm_store *s, const struct crm_config *cfg, int64_t today,
                        int64_t until, unsigned flags)
 {
+	return crm_summary_load_full(s, cfg, today, until, flags, NULL);
+}
+
+static crm_summary *
+crm_summary_load_full(crm_store *s, const struct crm_config *cfg, int64_t today,
+                      int64_t until, unsigned flags, const struct crm_summary_hooks *h)
+{
 	crm_summary *sum = crm_xcalloc(1, sizeof(*sum));
+
+	if (h != NULL) {
+		sum->each = h->order;
+		sum->each_arg = h->arg;
+	}
 
 	sum->today = today;
 	sum->until = until < today ? today : until;
@@ -620,6 +668,8 @@ crm_summary_load_until(crm_store *s, const struct crm_config *cfg, int64_t today
 	sum->window = cfg->lifecycle_churn_days;
 	sum->digits = crm_money_minor_digits(cfg->currency);
 	load_customers(sum, s, flags);
+	if (h != NULL && h->customers != NULL)
+		h->customers(h->arg, sum);
 	load_orders(sum, s, cfg);
 	if (flags & CRM_SUMMARY_CONTACT)
 		load_contact(sum, s);

@@ -99,6 +99,24 @@ crm_summary *crm_summary_load(crm_store *s, const struct crm_config *cfg, int64_
  * after today up to until (a holdout period; until >= today). */
 crm_summary *crm_summary_load_until(crm_store *s, const struct crm_config *cfg,
                                     int64_t today, int64_t until, unsigned flags);
+/* A caller that needs each order (lib/kpi: figures per period) sees them
+ * through this, during the one order scan, under the definitions above:
+ * idx is the live customer's position (a merged-away id answers with its
+ * survivor's), day <= today, amount in minor units of the base currency
+ * (rates applied as for monetary), refund true for a refund row (status
+ * refunded: money that went back on that day; never a paid order).
+ * Cancelled orders and orders in a currency without a rate are not passed. */
+typedef void crm_order_fn(void *arg, size_t idx, int32_t day, int64_t amount, bool refund);
+struct crm_summary_hooks {
+	/* Called once the customers are loaded, before the order scan (the
+	 * caller sizes its per-customer arrays and reads fields); may be NULL. */
+	void (*customers)(void *arg, crm_summary *sum);
+	crm_order_fn *order; /* each paid order and refund row up to today */
+	void *arg;
+};
+/* As crm_summary_load, with the hooks above. */
+crm_summary *crm_summary_load_hooked(crm_store *s, const struct crm_config *cfg, int64_t today,
+                                     unsigned flags, const struct crm_summary_hooks *h);
 void crm_summary_free(crm_summary *sum);
 
 /* The live customers, in id order. */
