@@ -970,29 +970,6 @@ owner_cmp(const void *a, const void *b)
 }
 
 static void
-json_string(FILE *fp, const char *s)
-{
-	putc('"', fp);
-	for (; *s; s++) {
-		unsigned char ch = (unsigned char)*s;
-
-		if (ch == '"' || ch == '\\')
-			fprintf(fp, "\\%c", ch);
-		else if (ch == '\n')
-			fputs("\\n", fp);
-		else if (ch == '\r')
-			fputs("\\r", fp);
-		else if (ch == '\t')
-			fputs("\\t", fp);
-		else if (ch < 0x20)
-			fprintf(fp, "\\u%04x", ch);
-		else
-			putc(ch, fp);
-	}
-	putc('"', fp);
-}
-
-static void
 json_row(FILE *fp, char *const *cells, bool first)
 {
 	size_t c;
@@ -1003,7 +980,7 @@ json_row(FILE *fp, char *const *cells, bool first)
 		if (c == C_ID || c == C_CUSTOMER)
 			fputs(cells[c], fp);
 		else
-			json_string(fp, cells[c]);
+			crm_json_string(fp, cells[c]);
 	}
 	putc('}', fp);
 }

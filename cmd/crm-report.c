@@ -53,6 +53,7 @@ static const char usage[] =
 	"      --lang LANG        labels in en, zh-CN or zh-TW\n"
 	"      --mail             write a MIME message (text and HTML) for sendmail -t\n"
 	"      --subject TEXT     its subject (default: the report's title)\n"
+	"      --explain          print the definitions in use and exit\n"
 	"      --all              every customer in the store; ignore standard input\n"
 	CRM_CLI_COMMON_HELP
 	"\n"
@@ -62,7 +63,7 @@ static const char usage[] =
 
 enum {
 	OPT_FROM = 1, OPT_TO, OPT_BY, OPT_SECTION, OPT_COHORTS, OPT_TOP, OPT_CHECK, OPT_QUIET_OK,
-	OPT_LANG, OPT_MAIL, OPT_SUBJECT, OPT_ALL
+	OPT_LANG, OPT_MAIL, OPT_SUBJECT, OPT_EXPLAIN, OPT_ALL
 };
 
 static const struct option longopts[] = {
@@ -79,6 +80,7 @@ static const struct option longopts[] = {
 	{"lang", required_argument, NULL, OPT_LANG},
 	{"mail", no_argument, NULL, OPT_MAIL},
 	{"subject", required_argument, NULL, OPT_SUBJECT},
+	{"explain", no_argument, NULL, OPT_EXPLAIN},
 	{"all", no_argument, NULL, OPT_ALL},
 	CRM_CLI_COMMON_OPTIONS,
 	{NULL, 0, NULL, 0},
@@ -90,7 +92,7 @@ struct options {
 	const char *to[16];
 	size_t nto;
 	int64_t from_day, to_day;
-	bool have_from, have_to, have_format, check, quiet_ok, mail, all, dash;
+	bool have_from, have_to, have_format, check, quiet_ok, mail, explain, all, dash;
 	int format, lang, cohorts, top;
 	unsigned sections;
 };
@@ -169,6 +171,9 @@ parse_options(int argc, char **argv, struct options *o)
 			break;
 		case OPT_SUBJECT:
 			o->subject = optarg;
+			break;
+		case OPT_EXPLAIN:
+			o->explain = true;
 			break;
 		case OPT_ALL:
 			o->all = true;
@@ -276,12 +281,17 @@ main(int argc, char **argv)
 	int64_t *ids = NULL;
 	char **labels = NULL, *db, *title;
 	size_t nids = 0, misses, i;
-	int status, col, field;
+	int status, col, field, bad_input = 0;
 
 	crm_diag_init(argv[0]);
 	parse_options(argc, argv, &o);
 	if ((status = crm_config_load(o.common.config_path, &cfg)) != 0)
 		return status;
+	if (o.explain) {
+		crm_report_explain(stdout, cfg);
+		crm_config_free(cfg);
+		return crm_cli_finish(0);
+	}
 	crm_i18n_init(o.lang >= 0 ? o.lang : cfg->report_lang);
 	if (crm_input_choose(stdin, "<stdin>", o.dash, o.all, isatty(STDIN_FILENO), &in) ==
 	    CRM_INPUT_STORE)
@@ -297,7 +307,7 @@ main(int argc, char **argv)
 	setup.ids = ids;
 	setup.labels = labels;
 	setup.nids = nids;
-	setup.by_field = in != NULL ? -1 : field;
+	setup.by_field = col >= 0 ? -1 : field;
 	setup.cfg = cfg;
 	k = crm_kpi_new(&setup);
 
@@ -308,6 +318,11 @@ main(int argc, char **argv)
 	sum = crm_summary_load_hooked(s, cfg, crm_cli_today(&o.common),
 	                              field >= 0 ? CRM_SUMMARY_FIELDS : 0, &hooks);
 	crm_kpi_finish(k, sum, s);
+	if (crm_kpi_unknown(k) > 0) {
+		crm_warn("<stdin>: %zu customer id%s not in the store; left out", crm_kpi_unknown(k),
+		         crm_kpi_unknown(k) == 1 ? "" : "s");
+		crm_status_merge(&bad_input, CRM_EX_DATAERR);
+	}
 
 	ro = (struct crm_report_opts){ o.mail ? CRM_DOC_HTML : (enum crm_doc_format)o.format,
 	                               o.sections, o.by, o.top ? o.top : cfg->report_top };
@@ -324,6 +339,8 @@ main(int argc, char **argv)
 		                       o.common.excel_safe);
 	if (status == 0 && o.check && misses > 0)
 		status = CRM_EX_FAIL;
+	if (status == 0)
+		status = bad_input;
 
 	crm_doc_free(d);
 	crm_kpi_free(k);

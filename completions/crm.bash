@@ -21,7 +21,7 @@ declare -A _crm_opts=(
 		--holdout --params --format --save --all --db --config --as-of -q --quiet
 		-t --tsv --excel-safe -h --help --version"
 	[report]="-p --period --from --to --by -f --format --section --cohorts --top
-		--check-targets --quiet-if-ok --lang --mail --subject --all --db --config
+		--check-targets --quiet-if-ok --lang --mail --subject --explain --all --db --config
 		--as-of -q --quiet -t --tsv --excel-safe -h --help --version"
 	[remind]="-o --owner --by-owner -f --format --template --status --note --until
 		--days --all --db --config --as-of -q --quiet -t --tsv --excel-safe

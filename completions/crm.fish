@@ -77,6 +77,7 @@ set -g __crm_opts_report \
     '|lang|r|language of the labels|en zh-CN zh-TW' \
     '|mail||write a MIME message for sendmail -t|' \
     '|subject|r|subject of the message|' \
+    '|explain||print the definitions in use and exit|' \
     '|all||every customer in the store; ignore standard input|'
 
 set -g __crm_opts_remind \

@@ -79,6 +79,7 @@ _crm_specs_report=(
   '--lang=[language of the labels]:language:(en zh-CN zh-TW)'
   '--mail[write a MIME message for sendmail -t]'
   '--subject=[subject of the message]:subject: '
+  '--explain[print the definitions in use and exit]'
   '--all[every customer in the store; ignore standard input]'
 )
 

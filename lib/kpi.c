@@ -199,6 +199,19 @@ struct sums {
 };
 
 #define NPOINTS (2 * CRM_KPI_NPERIODS)
+_Static_assert(CRM_KPI_NPERIODS <= 16 && NPOINTS <= 32,
+               "period bit sets are uint16_t, time points uint32_t");
+
+/* What the scan learns of one customer: one small struct, so an order
+ * touches one cache line, not seven arrays. (Net revenue in the three
+ * compared periods is apart, in rev: most orders fall outside them.) */
+struct cust {
+	uint64_t months;       /* cohort months with a paid order */
+	uint32_t act;          /* time points the customer is active at */
+	int32_t group;         /* -1: not selected; else 0 or 1.. */
+	uint16_t one, two;     /* periods with >= 1, >= 2 paid orders */
+	uint16_t ever1, ever2; /* periods with >= 1, >= 2 paid orders before their end */
+};
 
 struct crm_kpi {
 	struct crm_kpi_setup setup;
@@ -214,11 +227,11 @@ struct crm_kpi {
 
 	/* per customer (summary index) */
 	size_t n;
-	int32_t *group;                    /* -1: not selected; else 0 or 1.. */
-	uint16_t *one, *two, *ever1, *ever2;
-	uint32_t *act;
-	uint64_t *months;
-	int64_t (*rev)[3];                 /* NOW, PREV, LAST_YEAR */
+	struct cust *cust;                 /* crm_big_calloc'ed, cust_bytes */
+	size_t cust_bytes;
+	int64_t (*rev)[3];                 /* net revenue in NOW, PREV, LAST_YEAR */
+
+	size_t unknown;                    /* stream ids the store does not know */
 
 	/* per group */
 	size_t ngroups;
@@ -354,8 +367,8 @@ sort_groups(crm_kpi *k)
 			if (sorted[i] == k->labels[g])
 				renum[g] = (int32_t)i;
 	for (i = 0; i < k->n; i++)
-		if (k->group[i] > 0)
-			k->group[i] = renum[k->group[i]];
+		if (k->cust[i].group > 0)
+			k->cust[i].group = renum[k->cust[i].group];
 	free(k->labels);
 	k->labels = sorted;
 	free(renum);
@@ -370,30 +383,29 @@ on_customers(void *arg, crm_summary *sum)
 
 	k->n = n;
 	k->scale = crm_summary_scale(sum);
-	k->group = crm_xreallocarray(NULL, n + 1, sizeof(*k->group));
-	k->one = crm_xcalloc(n + 1, sizeof(*k->one));
-	k->two = crm_xcalloc(n + 1, sizeof(*k->two));
-	k->ever1 = crm_xcalloc(n + 1, sizeof(*k->ever1));
-	k->ever2 = crm_xcalloc(n + 1, sizeof(*k->ever2));
-	k->act = crm_xcalloc(n + 1, sizeof(*k->act));
-	k->months = crm_xcalloc(n + 1, sizeof(*k->months));
+	k->cust = crm_big_calloc(n + 1, sizeof(*k->cust), &k->cust_bytes);
 	k->rev = crm_xcalloc(n + 1, sizeof(*k->rev));
 	k->labels = crm_xreallocarray(NULL, 1, sizeof(*k->labels));
 	k->labels[0] = crm_xstrdup("all");
 	k->ngroups = 1;
 	if (k->setup.stream) {
 		for (i = 0; i < n; i++)
-			k->group[i] = -1;
+			k->cust[i].group = -1;
 		for (i = 0; i < k->setup.nids; i++) {
 			struct crm_customer *c = crm_summary_find(sum, k->setup.ids[i]);
 
-			if (c != NULL)
-				k->group[crm_summary_index(sum, c)] = k->setup.labels ?
-				    group_of_label(k, k->setup.labels[i]) : 0;
+			if (c == NULL) {
+				k->unknown++;
+				continue;
+			}
+			k->cust[crm_summary_index(sum, c)].group = k->setup.labels ?
+			    group_of_label(k, k->setup.labels[i]) : k->setup.by_field >= 0 ?
+			    group_of_label(k, crm_summary_field(sum, c,
+			                                        (enum crm_cfield)k->setup.by_field)) : 0;
 		}
 	} else
 		for (i = 0; i < n; i++)
-			k->group[i] = k->setup.by_field >= 0 ?
+			k->cust[i].group = k->setup.by_field >= 0 ?
 			    group_of_label(k, crm_summary_field(sum, crm_summary_at(sum, i),
 			                                        (enum crm_cfield)k->setup.by_field)) : 0;
 	sort_groups(k);
@@ -426,93 +438,125 @@ add_money(crm_kpi *k, int32_t g, uint16_t in, int64_t amount, bool refund)
 	}
 }
 
-/* The summary's order hook: one paid order or refund row. */
+/* One paid order or refund row. */
 static void
-on_order(void *arg, size_t idx, int32_t day, int64_t amount, bool refund)
+on_order(crm_kpi *k, size_t idx, int32_t day, int64_t amount, bool refund)
 {
-	static const struct day_bits early = { 0, 0xffff, 0, -1 }, late = { 0, 0, 0, -1 };
-	crm_kpi *k = arg;
-	int32_t g = k->group[idx];
+	/* before the table: every period ends after the day; after it, none */
+	static const struct day_bits early = { 0, (1u << CRM_KPI_NPERIODS) - 1, 0, -1 };
+	static const struct day_bits late = { 0, 0, 0, -1 };
+	struct cust *c = &k->cust[idx];
 	const struct day_bits *b;
 	int p;
 
-	if (g < 0)
+	if (c->group < 0)
 		return;
 	b = day < k->lo ? &early : day >= k->hi ? &late : &k->days[day - k->lo];
 	if (b->in != 0) {
-		add_money(k, g, b->in, amount, refund);
+		add_money(k, c->group, b->in, amount, refund);
 		for (p = 0; p < 3; p++)
 			if (b->in >> p & 1)
 				k->rev[idx][p] += refund ? -amount : amount;
 	}
 	if (refund)
 		return;
-	k->two[idx] |= k->one[idx] & b->in;
-	k->one[idx] |= b->in;
-	k->ever2[idx] |= k->ever1[idx] & b->before;
-	k->ever1[idx] |= b->before;
-	k->act[idx] |= b->act;
+	c->two |= c->one & b->in;
+	c->one |= b->in;
+	c->ever2 |= c->ever1 & b->before;
+	c->ever1 |= b->before;
+	c->act |= b->act;
 	if (b->month >= 0)
-		k->months[idx] |= (uint64_t)1 << b->month;
+		c->months |= (uint64_t)1 << b->month;
+}
+
+/* The summary's order hook: a batch whose customers are fetched into the
+ * cache first, so their misses overlap instead of stalling one by one. */
+static void
+on_orders(void *arg, const struct crm_order_seen *v, size_t n)
+{
+	crm_kpi *k = arg;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		int32_t d = v[i].day;
+
+		__builtin_prefetch(&k->cust[v[i].idx], 1);
+		/* the compared periods' revenue, for the few orders in them */
+		if (d >= k->lo && d < k->hi && (k->days[d - k->lo].in & 7) != 0)
+			__builtin_prefetch(&k->rev[v[i].idx], 1);
+	}
+	for (i = 0; i < n; i++)
+		on_order(k, v[i].idx, v[i].day, v[i].amount, v[i].refund);
 }
 
 struct crm_summary_hooks
 crm_kpi_hooks(crm_kpi *k)
 {
-	return (struct crm_summary_hooks){ on_customers, on_order, k };
+	return (struct crm_summary_hooks){ on_customers, on_orders, k };
 }
 
-/* Customer counts of one customer into s for period p. */
+/* The counts of one customer into group g's sums of every period. The bit
+ * sets are walked by their set bits; the first-order and lead tests need
+ * the period bounds. */
 static void
-count_customer(const crm_kpi *k, struct sums *s, size_t i, size_t p,
-               const struct crm_customer *c)
+count_customer(crm_kpi *k, size_t g, const struct cust *kc, const struct crm_customer *c)
 {
-	const struct crm_period *per = &k->periods[p];
 	int32_t first = c->first_order, created = c->created;
 	bool bought = first != CRM_NO_DAY;
 	/* A lead from creation to the first paid order; a record whose first
 	 * order is older than the record (history imported later) never was. */
 	bool was_lead = created != CRM_NO_DAY && (!bought || first >= created);
-	bool a0 = k->act[i] >> k->point_from[p] & 1, a1 = k->act[i] >> k->point_to[p] & 1;
+	unsigned m;
+	size_t p;
 
-	s->total += bought && first < per->to;
-	s->new_customers += bought && first >= per->from && first < per->to;
-	if (was_lead) {
-		s->new_leads += created >= per->from && created < per->to;
-		s->open_leads += created < per->from && (!bought || first >= per->from);
-		s->converted += bought && first >= per->from && first < per->to;
+	for (m = kc->one; m; m &= m - 1)
+		sums_at(k, g, (size_t)__builtin_ctz(m))->buyers++;
+	for (m = kc->two; m; m &= m - 1)
+		sums_at(k, g, (size_t)__builtin_ctz(m))->repeaters++;
+	for (m = kc->ever1; m; m &= m - 1)
+		sums_at(k, g, (size_t)__builtin_ctz(m))->ever1++;
+	for (m = kc->ever2; m; m &= m - 1)
+		sums_at(k, g, (size_t)__builtin_ctz(m))->ever2++;
+	if (!bought && !was_lead)
+		return;
+	for (p = 0; p < CRM_KPI_NPERIODS; p++) {
+		const struct crm_period *per = &k->periods[p];
+		struct sums *s = sums_at(k, g, p);
+		bool a0 = kc->act >> k->point_from[p] & 1, a1 = kc->act >> k->point_to[p] & 1;
+
+		s->total += bought && first < per->to;
+		s->new_customers += bought && first >= per->from && first < per->to;
+		if (was_lead) {
+			s->new_leads += created >= per->from && created < per->to;
+			s->open_leads += created < per->from && (!bought || first >= per->from);
+			s->converted += bought && first >= per->from && first < per->to;
+		}
+		s->active_from += a0;
+		s->churned += a0 && !a1;
+		s->retained += a0 && a1;
+		s->reactivated += a1 && !a0 && bought && first < per->from;
 	}
-	s->buyers += k->one[i] >> p & 1;
-	s->repeaters += k->two[i] >> p & 1;
-	s->ever1 += k->ever1[i] >> p & 1;
-	s->ever2 += k->ever2[i] >> p & 1;
-	s->active_from += a0;
-	s->churned += a0 && !a1;
-	s->retained += a0 && a1;
-	s->reactivated += a1 && !a0 && bought && first < per->from;
 }
 
 static void
 count_customers(crm_kpi *k, crm_summary *sum)
 {
-	size_t i, p;
+	size_t i;
 
 	k->cohort_size = crm_xcalloc((size_t)k->ncohorts, sizeof(*k->cohort_size));
 	k->cohort_cell = crm_xcalloc((size_t)k->ncohorts * (size_t)k->ncohorts,
 	                             sizeof(*k->cohort_cell));
 	for (i = 0; i < k->n; i++) {
 		const struct crm_customer *c = crm_summary_at(sum, i);
-		int32_t g = k->group[i];
+		int32_t g = k->cust[i].group;
 		int64_t cm;
 		int n;
 
 		if (g < 0)
 			continue;
-		for (p = 0; p < CRM_KPI_NPERIODS; p++) {
-			count_customer(k, sums_at(k, 0, p), i, p, c);
-			if (g > 0)
-				count_customer(k, sums_at(k, (size_t)g, p), i, p, c);
-		}
+		count_customer(k, 0, &k->cust[i], c);
+		if (g > 0)
+			count_customer(k, (size_t)g, &k->cust[i], c);
 		if (c->first_order == CRM_NO_DAY)
 			continue;
 		cm = month_of(c->first_order) - k->cohort_month0;
@@ -520,7 +564,7 @@ count_customers(crm_kpi *k, crm_summary *sum)
 			continue;
 		k->cohort_size[cm]++;
 		for (n = 0; cm + n < k->ncohorts; n++)
-			k->cohort_cell[cm * k->ncohorts + n] += k->months[i] >> (cm + n) & 1;
+			k->cohort_cell[cm * k->ncohorts + n] += k->cust[i].months >> (cm + n) & 1;
 	}
 }
 
@@ -588,7 +632,7 @@ scan_tickets(crm_kpi *k, crm_summary *sum, crm_store *st)
 		long hours;
 		int32_t g;
 
-		if (c == NULL || (g = k->group[crm_summary_index(sum, c)]) < 0 ||
+		if (c == NULL || (g = k->cust[crm_summary_index(sum, c)].group) < 0 ||
 		    !stored_time(sqlite3_column_text(q, 1), &opened) ||
 		    opened / 86400 > crm_summary_today(sum))
 			continue;
@@ -636,7 +680,7 @@ scan_answers(crm_kpi *k, crm_summary *sum, crm_store *st)
 		int nps = sqlite3_column_type(q, 3) == SQLITE_NULL ? -1 : sqlite3_column_int(q, 3);
 		uint16_t in;
 
-		if (c == NULL || (g = k->group[crm_summary_index(sum, c)]) < 0 ||
+		if (c == NULL || (g = k->cust[crm_summary_index(sum, c)].group) < 0 ||
 		    day == CRM_NO_DAY || day < k->lo || day >= k->hi ||
 		    day > crm_summary_today(sum))
 			continue;
@@ -695,8 +739,9 @@ score_figures(crm_kpi *k, crm_summary *sum, crm_store *st, size_t p)
 		size_t i;
 		int32_t gi;
 
-		if (c == NULL || (gi = k->group[i = crm_summary_index(sum, c)]) < 0)
+		if (c == NULL || (gi = k->cust[i = crm_summary_index(sum, c)].group) < 0)
 			continue;
+		/* into group 0 (everybody), then the customer's own group */
 		for (g = 0; g < k->ngroups; g = gi > 0 && g == 0 ? (size_t)gi : k->ngroups) {
 			struct sums *s = sums_at(k, g, p);
 			struct clv_rev cr = { sqlite3_column_double(q, 1), k->rev[i][p] };
@@ -768,10 +813,7 @@ crm_kpi_free(crm_kpi *k)
 	free(k->labels);
 	free(k->sums);
 	free(k->days);
-	free(k->group);
-	free(k->one), free(k->two), free(k->ever1), free(k->ever2);
-	free(k->act);
-	free(k->months);
+	crm_big_free(k->cust, k->cust_bytes);
 	free(k->rev);
 	free(k->cohort_size);
 	free(k->cohort_cell);
@@ -891,11 +933,17 @@ crm_kpi_cohort_label(const crm_kpi *k, int c, char *out)
 int64_t
 crm_kpi_customer_revenue(const crm_kpi *k, size_t idx, size_t i)
 {
-	return k->group[idx] < 0 || i > 2 ? 0 : k->rev[idx][i];
+	return k->cust[idx].group < 0 || i > 2 ? 0 : k->rev[idx][i];
+}
+
+size_t
+crm_kpi_unknown(const crm_kpi *k)
+{
+	return k->unknown;
 }
 
 bool
 crm_kpi_selected(const crm_kpi *k, size_t idx)
 {
-	return k->group[idx] >= 0;
+	return k->cust[idx].group >= 0;
 }

@@ -144,11 +144,11 @@ struct crm_kpi_setup {
 	int churn_days;             /* W */
 	int cohort_months;          /* cohorts: the months ending with the period's
 	                               last month, 1..CRM_KPI_MAX_COHORTS */
-	/* Which customers, and their groups. With ids (a customer stream) only
-	 * those customers count; labels[i] (NULL for no --by column) is row i's
-	 * group. Else with by_field >= 0 (enum crm_cfield) the customer field is
-	 * the group; else there is one group. Group 0 is always everybody
-	 * selected. */
+	/* Which customers, and their groups. With stream, only the customers
+	 * of ids count; labels[i] (NULL for no --by column) is row i's group.
+	 * Else (or without labels) with by_field >= 0 (enum crm_cfield) the
+	 * customer field is the group; else there is one group. Group 0 is
+	 * always everybody selected. */
 	bool stream;                /* select the customers of ids */
 	const int64_t *ids;
 	char *const *labels;
@@ -192,6 +192,8 @@ const char *crm_kpi_cohort_label(const crm_kpi *k, int c, char *out);
 /* A customer's net revenue in period i (NOW, PREV or LAST_YEAR), minor
  * units of the base currency; 0 outside the selection. */
 int64_t crm_kpi_customer_revenue(const crm_kpi *k, size_t idx, size_t i);
+/* How many stream ids named no customer of the store (left out). */
+size_t crm_kpi_unknown(const crm_kpi *k);
 /* Whether customer idx (summary index) is selected. */
 bool crm_kpi_selected(const crm_kpi *k, size_t idx);
 

@@ -864,3 +864,39 @@ crm_report_misses(const crm_kpi *k, const struct crm_config *cfg)
 			                crm_kpi_value(k, g, CRM_KPI_NOW, (enum crm_kpi_metric)m)) == 0;
 	return n;
 }
+
+void
+crm_report_explain(FILE *fp, const struct crm_config *cfg)
+{
+	static const char *const severities[] = { "urgent", "critical", "high", "normal", "low" };
+	size_t i;
+
+	fprintf(fp, "paid order: status paid, dated on or before the --as-of day; refunds are\n"
+	        "  taken off revenue on their own date; money in %s (exchange_rates)\n",
+	        cfg->currency);
+	fprintf(fp, "active at day t: a paid order in [t - %d days, t) (lifecycle.churn_days)\n",
+	        cfg->lifecycle_churn_days);
+	fprintf(fp, "churn_rate: active at the start, not at the end / active at the start\n"
+	        "retention_rate: active at start and end / active at the start\n"
+	        "conversion_rate: leads buying first in the period / (leads open at the\n"
+	        "  start + leads created in the period)\n");
+	fprintf(fp, "SLA hours (remind.sla_hours):");
+	for (i = 0; i < sizeof(severities) / sizeof(severities[0]); i++)
+		fprintf(fp, " %s %ld", severities[i], crm_config_sla_hours(cfg, severities[i]));
+	for (i = 0; i < cfg->nsla_hours; i++)
+		if (crm_index_of(cfg->sla_hours[i].name, severities, 5) < 0)
+			fprintf(fp, " %s %ld", cfg->sla_hours[i].name, cfg->sla_hours[i].value);
+	fprintf(fp, "; any other severity %ld\n", crm_config_sla_hours(cfg, ""));
+	fprintf(fp, "cohort months: %d (report.cohort_months)\n", cfg->report_cohort_months);
+	if (cfg->ntargets == 0)
+		fprintf(fp, "targets: none (report.targets)\n");
+	for (i = 0; i < cfg->ntargets; i++) {
+		fprintf(fp, "target %s:", cfg->targets[i].metric);
+		if (cfg->targets[i].has_min)
+			fprintf(fp, " min %g", cfg->targets[i].min);
+		if (cfg->targets[i].has_max)
+			fprintf(fp, " max %g", cfg->targets[i].max);
+		putc('\n', fp);
+	}
+	fprintf(fp, "every formula: crm-report(1), Definitions\n");
+}

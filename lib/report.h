@@ -20,6 +20,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "config.h"
 #include "doc.h"
@@ -59,5 +60,9 @@ crm_doc *crm_report_build(const crm_kpi *k, crm_summary *sum, crm_store *s,
  * period with no data counts as one miss, so a cron job never passes it
  * over in silence. */
 size_t crm_report_misses(const crm_kpi *k, const struct crm_config *cfg);
+
+/* --explain: the definitions in use (churn window, SLA hours per severity,
+ * targets, cohort months) on fp. */
+void crm_report_explain(FILE *fp, const struct crm_config *cfg);
 
 #endif

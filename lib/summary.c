@@ -8,7 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/mman.h>
 
 #include "date.h"
 #include "diag.h"
@@ -36,7 +35,7 @@ struct crm_summary {
 	int digits;        /* base currency's minor digits */
 	int window;        /* lifecycle.churn_days, for the trend counts */
 	struct crm_purchase_days *pdays; /* per customer, or NULL */
-	crm_order_fn *each;  /* per-order observer (crm_summary_load_each), or NULL */
+	crm_orders_fn *each; /* order observer (crm_summary_load_hooked), or NULL */
 	void *each_arg;
 };
 
@@ -298,26 +297,6 @@ acc_merge(struct order_acc *a, const struct order_acc *b)
 		a->first = b->first;
 }
 
-/* A zeroed array of n elements that may be large: asks for transparent
- * huge pages, since the order scan touches it at random (one TLB miss per
- * order otherwise). */
-static void *
-big_array(size_t n, size_t size, size_t *bytes)
-{
-	void *p;
-
-	if (n > SIZE_MAX / size)
-		crm_die(CRM_EX_SOFTWARE, "out of memory");
-	*bytes = n * size;
-	p = mmap(NULL, *bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (p == MAP_FAILED)
-		crm_die_errno(CRM_EX_SOFTWARE, "cannot allocate %zu bytes", *bytes);
-#ifdef MADV_HUGEPAGE
-	(void)madvise(p, *bytes, MADV_HUGEPAGE); /* advice only */
-#endif
-	return p;
-}
-
 /* Orders wait in a small batch whose accumulators are prefetched, so the
  * cache misses of a random customer per order overlap with SQLite's work
  * on the next rows instead of stalling one by one. */
@@ -459,25 +438,52 @@ count_purchase_days(crm_summary *sum, struct order_list *keep)
 	}
 }
 
-/* Hand one order to the observer, with its customer resolved. */
-static void
-observe(crm_summary *sum, int64_t id, int32_t day, int64_t amount, bool refund)
-{
-	struct crm_customer *c;
+/* Orders on their way to the observer: ids waiting while their pos[]
+ * entries are prefetched, then resolved to live customers in one go. */
+struct seen_batch {
+	struct crm_order_seen v[BATCH];
+	int64_t id[BATCH];
+	size_t n;
+};
 
-	if (day > sum->today || (c = crm_summary_find(sum, id)) == NULL)
-		return;
-	sum->each(sum->each_arg, crm_summary_index(sum, c), day, amount, refund);
+static void
+seen_flush(crm_summary *sum, struct seen_batch *b)
+{
+	size_t i, k = 0;
+
+	for (i = 0; i < b->n; i++) {
+		struct crm_customer *c = crm_summary_find(sum, b->id[i]);
+
+		if (c == NULL || b->v[i].day > sum->today)
+			continue;
+		b->v[k] = b->v[i];
+		b->v[k++].idx = (uint32_t)crm_summary_index(sum, c);
+	}
+	if (k > 0)
+		sum->each(sum->each_arg, b->v, k);
+	b->n = 0;
+}
+
+static void
+seen_add(crm_summary *sum, struct seen_batch *b, int64_t id, int32_t day, int64_t amount,
+         bool refund)
+{
+	__builtin_prefetch(&sum->pos[id]);
+	b->id[b->n] = id;
+	b->v[b->n++] = (struct crm_order_seen){ amount, 0, day, refund };
+	if (b->n == BATCH)
+		seen_flush(sum, b);
 }
 
 static void
 load_orders(crm_summary *sum, crm_store *s, const struct crm_config *cfg)
 {
 	/* With an observer, refund rows are read too (column 4 tells them);
-	 * they never reach the paid-order figures. */
+	 * they never reach the paid-order figures. (The schema allows paid,
+	 * refunded and cancelled only; one comparison is cheaper than two.) */
 	sqlite3_stmt *st = crm_store_prepare(s, sum->each != NULL ?
 	    "SELECT customer_id, ordered_at, amount, currency, status = 'refunded' "
-	    "FROM orders WHERE status = 'paid' OR status = 'refunded'" :
+	    "FROM orders WHERE status <> 'cancelled'" :
 	    "SELECT customer_id, ordered_at, amount, currency, 0 FROM orders "
 	    "WHERE status = 'paid'");
 	struct day_cache dc;
@@ -486,12 +492,13 @@ load_orders(crm_summary *sum, crm_store *s, const struct crm_config *cfg)
 	struct pending batch[BATCH];
 	struct order_list keep = { NULL, 0, 0 }, *kp = sum->flags & CRM_SUMMARY_DAYS ? &keep : NULL;
 	struct order_acc *acc, *a;
+	struct seen_batch *seen = sum->each ? crm_xcalloc(1, sizeof(*seen)) : NULL;
 	size_t nb = 0, bytes, i;
 	int64_t id, amount;
 	int32_t day;
 
 	day_cache_init(&dc);
-	acc = big_array((size_t)sum->max_id + 1, sizeof(*acc), &bytes);
+	acc = crm_big_calloc((size_t)sum->max_id + 1, sizeof(*acc), &bytes);
 	if (kp != NULL)
 		reserve_orders(s, kp);
 	for (i = 0; i <= (size_t)sum->max_id; i++)
@@ -516,7 +523,7 @@ load_orders(crm_summary *sum, crm_store *s, const struct crm_config *cfg)
 		if (sum->each != NULL) {
 			bool refund = sqlite3_column_int(st, 4) != 0;
 
-			observe(sum, id, day, amount, refund);
+			seen_add(sum, seen, id, day, amount, refund);
 			if (refund)
 				continue;
 		}
@@ -528,6 +535,10 @@ load_orders(crm_summary *sum, crm_store *s, const struct crm_config *cfg)
 		}
 	}
 	apply_batch(sum, acc, batch, nb, kp);
+	if (seen != NULL) {
+		seen_flush(sum, seen);
+		free(seen);
+	}
 	sqlite3_finalize(st);
 	day_cache_free(&dc);
 	free(unk.codes);
@@ -552,7 +563,7 @@ load_orders(crm_summary *sum, crm_store *s, const struct crm_config *cfg)
 		c->orders = a->orders;
 		c->monetary = a->monetary;
 	}
-	munmap(acc, bytes);
+	crm_big_free(acc, bytes);
 	if (kp != NULL) {
 		count_purchase_days(sum, kp);
 		free(keep.v);
@@ -658,7 +669,7 @@ crm_summary_load_full(crm_store *s, const struct crm_config *cfg, int64_t today,
 	crm_summary *sum = crm_xcalloc(1, sizeof(*sum));
 
 	if (h != NULL) {
-		sum->each = h->order;
+		sum->each = h->orders;
 		sum->each_arg = h->arg;
 	}
 

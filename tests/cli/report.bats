@@ -486,3 +486,21 @@ PY
 	[ "${lines[0]}" = "metric,value,previous,last_year,change,target,status" ]
 	[ "$(printf '%s\n' "${lines[@]}" | row revenue)" = "revenue,770.00,390.00,400.00,380.00,," ]
 }
+
+@test "a stream with --by a customer field; an id the store does not know is left out (65)" {
+	# ids 1 A1 (华东), 4 D1 (华南), 5 E1 (华东), 99 unknown
+	printf 'customer_id\n1\n4\n5\n99\n' > s.csv
+	run -65 --separate-stderr crm-report --by region --format csv < s.csv
+	[[ "$stderr" == *"<stdin>: 1 customer id not in the store; left out"* ]]
+	[ "$(printf '%s\n' "${lines[@]}" | grep '^华东,revenue,')" = "华东,revenue,650.00,300.00,200.00,350.00,," ]
+	[ "$(printf '%s\n' "${lines[@]}" | grep '^华南,revenue,')" = "华南,revenue,120.00,0.00,0.00,120.00,," ]
+	[ "$(printf '%s\n' "${lines[@]}" | grep -c ',customers_total,')" -eq 3 ]
+}
+
+@test "--explain prints the definitions in use" {
+	printf 'lifecycle:\n  churn_days: 90\n  at_risk_days: 60\nremind:\n  sla_hours: {high: 8, vip: 2}\nreport:\n  targets:\n    churn_rate: {max: 0.05}\n' > e.yaml
+	run -0 --separate-stderr crm-report --config e.yaml --explain
+	[[ "$output" == *"a paid order in [t - 90 days, t)"* ]]
+	[[ "$output" == *"urgent 4 critical 4 high 8 normal 72 low 168 vip 2; any other severity 72"* ]]
+	[[ "$output" == *"target churn_rate: max 0.05"* ]]
+}
