@@ -29,6 +29,9 @@ BINS     := $(TOOLS:%=$(B)/bin/%)
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNITS    := $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
 MANS     := $(wildcard man/*.[157])
+# Message catalogs (crm-report's labels): po/LANG.po → LOCALE/LANG/LC_MESSAGES.
+POS      := $(wildcard po/*.po)
+MOS      := $(POS:po/%.po=$(B)/locale/%/LC_MESSAGES/crm-tools.mo)
 # Fuzz targets: built with the normal compiler and replayed over their corpora
 # in make check; tests/fuzz/run.sh builds them with clang/libFuzzer for make fuzz.
 FUZZ_SRC     := $(wildcard tests/fuzz/fuzz_*.c)
@@ -36,8 +39,12 @@ FUZZ_REPLAY  := $(FUZZ_SRC:tests/fuzz/%.c=$(B)/fuzz/%)
 FUZZ_TAP     := $(FUZZ_REPLAY)
 FUZZ_SECONDS ?= 60
 
-.PHONY: all check check-run install uninstall clean demo bench fuzz deps
-all: $(BINS)
+.PHONY: all check check-run install uninstall clean demo bench fuzz deps report-shot
+all: $(BINS) $(MOS)
+
+$(B)/locale/%/LC_MESSAGES/crm-tools.mo: po/%.po
+	@mkdir -p $(@D)
+	msgfmt --check -o $@ $<
 
 $(B)/lib/%.o: lib/%.c lib/*.h
 	@mkdir -p $(@D)
@@ -72,7 +79,7 @@ deps:
 check: deps
 	@$(MAKE) --no-print-directory check-run
 
-check-run: $(BINS) $(UNITS) $(FUZZ_REPLAY)
+check-run: $(BINS) $(MOS) $(UNITS) $(FUZZ_REPLAY)
 	@if [ -n "$(MANS)" ]; then mandoc -T lint -W warning $(MANS) || exit 1; fi
 	CRM_BIN=$(CURDIR)/$(B)/bin CRM_UNIT=$(CURDIR)/$(B)/tests CRM_FUZZ=$(CURDIR)/$(B)/fuzz \
 	    prove --exec 'sh tests/run-one.sh' $(UNITS) $(FUZZ_TAP) tests/cli/*.bats
@@ -81,9 +88,16 @@ demo: deps
 	@$(MAKE) --no-print-directory all
 	@CRM_BIN=$(CURDIR)/$(B)/bin sh tests/data/demo.sh
 
+# report-shot: crm-report's HTML for the hand-made data set, as headless
+# Chromium draws it (tests/cli/report.bats takes the same picture in check).
+report-shot: all
+	@CRM_BIN=$(CURDIR)/$(B)/bin sh tests/report-shot.sh $(CURDIR)/$(B)/report-shot.png
+	@echo "report-shot: $(B)/report-shot.png and report-shot.html"
+
 bench: all
 	@CRM_BIN=$(CURDIR)/$(B)/bin sh tests/bench/run.sh
 	@CRM_BIN=$(CURDIR)/$(B)/bin sh tests/bench/segment.sh
+	@CRM_BIN=$(CURDIR)/$(B)/bin sh tests/bench/report.sh
 	@CRM_BIN=$(CURDIR)/$(B)/bin LIB=$(CURDIR)/$(B)/libcrm.a sh tests/bench/score.sh
 	@CRM_BIN=$(CURDIR)/$(B)/bin sh tests/bench/dedupe.sh
 
@@ -94,6 +108,8 @@ install: all
 	    echo "make: $(DESTDIR)$(BINDIR)/crm exists and is not ours; not overwriting it (call crm-* directly)" >&2; continue; fi; \
 	  install -m 0755 $(B)/bin/$$t $(DESTDIR)$(BINDIR)/$$t; done
 	for m in $(MANS); do s=$${m##*.}; install -m 0644 $$m $(DESTDIR)$(MANDIR)/man$$s/; done
+	for p in $(POS); do l=$${p#po/}; l=$${l%.po}; install -d $(DESTDIR)$(DATADIR)/locale/$$l/LC_MESSAGES; \
+	  install -m 0644 $(B)/locale/$$l/LC_MESSAGES/crm-tools.mo $(DESTDIR)$(DATADIR)/locale/$$l/LC_MESSAGES/; done
 	install -d $(DESTDIR)$(DATADIR)/bash-completion/completions $(DESTDIR)$(DATADIR)/zsh/site-functions $(DESTDIR)$(DATADIR)/fish/vendor_completions.d
 	install -m 0644 completions/crm.bash $(DESTDIR)$(DATADIR)/bash-completion/completions/crm
 	for t in $(TOOLS); do [ $$t = crm ] || ln -sf crm $(DESTDIR)$(DATADIR)/bash-completion/completions/$$t; done
@@ -107,6 +123,7 @@ uninstall:
 	    :; else rm -f $(DESTDIR)$(BINDIR)/$$t; fi; \
 	  rm -f $(DESTDIR)$(DATADIR)/bash-completion/completions/$$t $(DESTDIR)$(DATADIR)/fish/vendor_completions.d/$$t.fish; done
 	for m in $(MANS); do s=$${m##*.}; rm -f $(DESTDIR)$(MANDIR)/man$$s/$${m##*/}; done
+	for p in $(POS); do l=$${p#po/}; l=$${l%.po}; rm -f $(DESTDIR)$(DATADIR)/locale/$$l/LC_MESSAGES/crm-tools.mo; done
 	rm -f $(DESTDIR)$(DATADIR)/zsh/site-functions/_crm $(DESTDIR)$(DATADIR)/fish/vendor_completions.d/crm.fish
 
 clean:

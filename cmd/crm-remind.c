@@ -227,9 +227,6 @@ static const struct { const char *name; int days; } default_lifecycle_cadence[] 
 	{ "repeat", 45 }, { "active", 60 },
 };
 static const int onboarding_days[] = { 3, 7, 30 };
-static const struct { const char *name; int hours; } default_sla[] = {
-	{ "urgent", 4 }, { "critical", 4 }, { "high", 24 }, { "normal", 72 }, { "low", 168 },
-};
 
 /* Everything the rules need, resolved once. */
 struct plan {
@@ -334,19 +331,6 @@ plan_free(struct plan *p)
 	free(p->values);
 }
 
-static long
-sla_hours(const struct crm_config *c, const char *severity)
-{
-	size_t i;
-
-	for (i = 0; i < c->nsla_hours; i++)
-		if (strcmp(c->sla_hours[i].name, severity) == 0)
-			return c->sla_hours[i].value;
-	for (i = 0; i < sizeof(default_sla) / sizeof(default_sla[0]); i++)
-		if (strcmp(default_sla[i].name, severity) == 0)
-			return default_sla[i].hours;
-	return 72; /* a severity nobody configured: as "normal" */
-}
 
 /* One reminder a rule proposes. */
 struct proposal {
@@ -638,7 +622,7 @@ rule_sla(struct proposals *ps, const struct plan *p, crm_store *s, crm_summary *
 		struct crm_customer *c = crm_summary_find(sum, sqlite3_column_int64(st, 1));
 		const char *opened = (const char *)sqlite3_column_text(st, 2);
 		const char *severity = (const char *)sqlite3_column_text(st, 3);
-		long hours = sla_hours(p->cfg, severity);
+		long hours = crm_config_sla_hours(p->cfg, severity);
 		int64_t opened_secs, limit;
 
 		if (c == NULL || !selected[crm_summary_index(sum, c)] ||
@@ -1021,29 +1005,6 @@ owner_cmp(const void *a, const void *b)
 }
 
 static void
-json_string(FILE *fp, const char *s)
-{
-	putc('"', fp);
-	for (; *s; s++) {
-		unsigned char ch = (unsigned char)*s;
-
-		if (ch == '"' || ch == '\\')
-			fprintf(fp, "\\%c", ch);
-		else if (ch == '\n')
-			fputs("\\n", fp);
-		else if (ch == '\r')
-			fputs("\\r", fp);
-		else if (ch == '\t')
-			fputs("\\t", fp);
-		else if (ch < 0x20)
-			fprintf(fp, "\\u%04x", ch);
-		else
-			putc(ch, fp);
-	}
-	putc('"', fp);
-}
-
-static void
 json_row(FILE *fp, char *const *cells, bool first)
 {
 	size_t c;
@@ -1054,7 +1015,7 @@ json_row(FILE *fp, char *const *cells, bool first)
 		if (c == C_ID || c == C_CUSTOMER)
 			fputs(cells[c], fp);
 		else
-			json_string(fp, cells[c]);
+			crm_json_string(fp, cells[c]);
 	}
 	putc('}', fp);
 }

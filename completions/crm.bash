@@ -8,7 +8,7 @@
 # _crm_cmds[TOOL]: they complete as its first argument, and no file names do.
 # tests/cli/docs.bats checks every --help option is listed here.
 
-_crm_tools=(import dedupe segment score remind forget)
+_crm_tools=(import dedupe segment score report remind forget)
 
 declare -A _crm_opts=(
 	[import]="-k --kind --source --create-missing -e --encoding -d --delimiter
@@ -23,6 +23,9 @@ declare -A _crm_opts=(
 	[score]="-u --unit -H --horizon --discount-rate --margin --calibration-end
 		--holdout --params --format --save --all --db --config --as-of -q --quiet
 		-t --tsv --excel-safe -h --help --version"
+	[report]="-p --period --from --to --by -f --format --section --cohorts --top
+		--check-targets --quiet-if-ok --lang --mail --subject --explain --all --db --config
+		--as-of -q --quiet -t --tsv --excel-safe -h --help --version"
 	[remind]="-o --owner --by-owner -f --format --template --status --note --until
 		--days --all --apply --restore --mask --db --config --as-of -q --quiet -t --tsv --excel-safe
 		-h --help --version"
@@ -80,6 +83,21 @@ declare -A _crm_args=(
 	["score --db"]=@file
 	["score --config"]=@file
 	["score --as-of"]=@none
+	["report -p"]=@none
+	["report --period"]=@none
+	["report --from"]=@none
+	["report --to"]=@none
+	["report --by"]="region owner source city country industry size channel status tags rfm_segment lifecycle"
+	["report -f"]="text csv tsv json markdown html"
+	["report --format"]="text csv tsv json markdown html"
+	["report --section"]="kpi trend segments cohorts top at-risk"
+	["report --cohorts"]=@none
+	["report --top"]=@none
+	["report --lang"]="en zh-CN zh-TW"
+	["report --subject"]=@none
+	["report --db"]=@file
+	["report --config"]=@file
+	["report --as-of"]=@none
 	["remind -o"]=@none
 	["remind --owner"]=@none
 	["remind -f"]="text csv tsv json ics"
@@ -180,4 +198,4 @@ _crm()
 	return 0
 }
 
-complete -o filenames -F _crm crm crm-import crm-dedupe crm-segment crm-score crm-remind crm-forget
+complete -o filenames -F _crm crm crm-import crm-dedupe crm-segment crm-score crm-report crm-remind crm-forget

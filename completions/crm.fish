@@ -1,5 +1,5 @@
 # fish completion for crm-tools: crm (the dispatcher) and crm-TOOL.
-# Commands completed: crm crm-import crm-dedupe crm-segment crm-score crm-remind crm-forget (one per entry of __crm_tools below).
+# Commands completed: crm crm-import crm-dedupe crm-segment crm-score crm-report crm-remind crm-forget (one per entry of __crm_tools below).
 # fish loads completions by command name: install this file as crm.fish and
 # link crm-TOOL.fish to it for each tool.
 #
@@ -15,6 +15,7 @@ set -g __crm_tools \
     'dedupe|find duplicate customers, merge them reversibly, or label duplicates in a file' \
     'segment|RFM scores and segments, lifecycle stages, rule segments' \
     'score|purchase-model scores: P(alive), expected purchases, CLV, health, lead score' \
+    'report|KPI report of a period against the previous period, last year and targets' \
     'remind|follow-ups due today: cadence, onboarding, complaint SLA, win-back, birthdays' \
     'forget|erase customers completely from the store'
 
@@ -82,6 +83,23 @@ set -g __crm_opts_score \
 set -g __crm_opts_forget \
     'n|dry-run||count what would be erased; change nothing|' \
     'e|external||the IDs are external ids|'
+
+set -g __crm_opts_report \
+    'p|period|r|month, quarter or year (2026-10, 2026-Q3, 2026)|' \
+    '|from|r|first day of a period of your own (YYYY-MM-DD)|' \
+    '|to|r|last day of the period; with --mail an address|' \
+    '|by|r|split the KPI table by a stream column or customer field|region owner source city country industry size channel status tags rfm_segment lifecycle' \
+    'f|format|r|output format|text csv tsv json markdown html' \
+    '|section|r|only this section|kpi trend segments cohorts top at-risk' \
+    '|cohorts|r|months in the cohort triangle|' \
+    '|top|r|rows of the customer lists|' \
+    '|check-targets||exit 1 when a KPI misses its target|' \
+    '|quiet-if-ok||print nothing when no KPI misses its target|' \
+    '|lang|r|language of the labels|en zh-CN zh-TW' \
+    '|mail||write a MIME message for sendmail -t|' \
+    '|subject|r|subject of the message|' \
+    '|explain||print the definitions in use and exit|' \
+    '|all||every customer in the store; ignore standard input|'
 
 set -g __crm_opts_remind \
     'o|owner|r|only the reminders of this owner|' \

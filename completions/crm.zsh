@@ -1,4 +1,4 @@
-#compdef crm crm-import crm-dedupe crm-segment crm-score crm-remind crm-forget
+#compdef crm crm-import crm-dedupe crm-segment crm-score crm-report crm-remind crm-forget
 # zsh completion for crm-tools: crm (the dispatcher) and crm-TOOL.
 # Installed as _crm in a directory on $fpath (make install: site-functions).
 #
@@ -11,6 +11,7 @@ _crm_tools=(
   'dedupe:find duplicate customers, merge them reversibly, or label duplicates in a file'
   'segment:RFM scores and segments, lifecycle stages, rule segments'
   'score:purchase-model scores: P(alive), expected purchases, CLV, health, lead score'
+  'report:KPI report of a period against the previous period, last year and targets'
   'remind:follow-ups due today: cadence, onboarding, complaint SLA, win-back, birthdays'
   'forget:erase customers completely from the store'
 )
@@ -87,6 +88,24 @@ _crm_specs_forget=(
   '(-n --dry-run)'{-n,--dry-run}'[count what would be erased; change nothing]'
   '(-e --external)'{-e,--external}'[the IDs are external ids]'
   '*:customer id: '
+)
+
+_crm_specs_report=(
+  '(-p --period --from)'{-p+,--period=}'[month, quarter or year]:period (2026-10, 2026-Q3, 2026): '
+  '(-p --period)--from=[first day of a period of your own]:date (YYYY-MM-DD): '
+  '*--to=[last day of the period; with --mail an address]:date or address: '
+  '--by=[split the KPI table by a stream column or customer field]:name:(region owner source city country industry size channel status tags rfm_segment lifecycle)'
+  '(-f --format)'{-f+,--format=}'[output format]:format:(text csv tsv json markdown html)'
+  '*--section=[only this section]:section:(kpi trend segments cohorts top at-risk)'
+  '--cohorts=[months in the cohort triangle]:months: '
+  '--top=[rows of the customer lists]:rows: '
+  '--check-targets[exit 1 when a KPI misses its target]'
+  '--quiet-if-ok[print nothing when no KPI misses its target]'
+  '--lang=[language of the labels]:language:(en zh-CN zh-TW)'
+  '--mail[write a MIME message for sendmail -t]'
+  '--subject=[subject of the message]:subject: '
+  '--explain[print the definitions in use and exit]'
+  '--all[every customer in the store; ignore standard input]'
 )
 
 _crm_specs_remind=(

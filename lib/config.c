@@ -26,6 +26,7 @@
 #include <yaml.h>
 
 #include "diag.h"
+#include "kpi.h"
 
 /* State of one load. */
 struct loader {
@@ -59,11 +60,12 @@ struct key {
 
 static setter set_currency, set_region, set_enum, set_bool, set_int,
     set_rates, set_headers, set_segments, set_cuts, set_real, set_lead_points,
-    set_name_ints, set_string, set_remind_rules, set_dedupe_weights;
+    set_name_ints, set_string, set_remind_rules, set_dedupe_weights, set_targets;
 
 static const char *const date_orders[] = { "dmy", "mdy", "ymd", NULL };
 static const char *const rfm_methods[] = { "quintiles", "thresholds", NULL };
 static const char *const units[] = { "week", "day", NULL };
+static const char *const langs[] = { "en", "zh-CN", "zh-TW", NULL };
 
 /* The import kinds headers: accepts. */
 static const char *const kinds[] = {
@@ -143,6 +145,11 @@ static const struct key keys[] = {
 	  NULL },
 	{ "dedupe.block_cap", KT_SCALAR, set_int, F(dedupe_block_cap), 2, 100000, NULL },
 	{ "dedupe.weights", KT_MAP, set_dedupe_weights, 0, 0, 0, NULL },
+	{ "report.targets", KT_MAP, set_targets, 0, 0, 0, NULL },
+	{ "report.lang", KT_SCALAR, set_enum, F(report_lang), 0, 0, langs },
+	{ "report.cohort_months", KT_SCALAR, set_int, F(report_cohort_months), 1,
+	  CRM_KPI_MAX_COHORTS, NULL },
+	{ "report.top_customers", KT_SCALAR, set_int, F(report_top), 1, 1000, NULL },
 };
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
 
@@ -164,6 +171,24 @@ fail(struct loader *ld, const yaml_node_t *at, const char *fmt, ...)
 	    msg);
 	free(msg);
 	ld->errors++;
+}
+
+long
+crm_config_sla_hours(const struct crm_config *c, const char *severity)
+{
+	static const struct { const char *name; int hours; } defaults[] = {
+		{ "urgent", 4 }, { "critical", 4 }, { "high", 24 }, { "normal", 72 },
+		{ "low", 168 },
+	};
+	size_t i;
+
+	for (i = 0; i < c->nsla_hours; i++)
+		if (strcmp(c->sla_hours[i].name, severity) == 0)
+			return c->sla_hours[i].value;
+	for (i = 0; i < sizeof(defaults) / sizeof(defaults[0]); i++)
+		if (strcmp(defaults[i].name, severity) == 0)
+			return defaults[i].hours;
+	return 72;
 }
 
 size_t
@@ -994,6 +1019,79 @@ set_dedupe_weights(struct loader *ld, const struct key *k, const char *path, yam
 	each_pair(ld, path, map, dedupe_weight_pair, NULL);
 }
 
+/* report.targets.METRIC.min|max: a number. */
+static void
+bound_pair(struct loader *ld, const char *full, const char *name, yaml_node_t *kn,
+    yaml_node_t *vn, void *arg)
+{
+	struct crm_target *t = arg;
+	const char *s;
+	char *end;
+	double v;
+
+	if (strcmp(name, "min") != 0 && strcmp(name, "max") != 0) {
+		fail(ld, kn, "%s: unknown key (a target has min and/or max)", full);
+		return;
+	}
+	if ((s = scalar(ld, vn, full, "a number")) == NULL)
+		return;
+	v = strtod(s, &end);
+	if (end == s || *end != '\0' || !isfinite(v)) {
+		fail(ld, vn, "%s: \"%s\" is not a number", full, s);
+		return;
+	}
+	if (*name == 'm' && name[1] == 'i')
+		t->min = v, t->has_min = 1;
+	else
+		t->max = v, t->has_max = 1;
+}
+
+/* report.targets.METRIC: {min: x, max: y}. */
+static void
+target_pair(struct loader *ld, const char *full, const char *metric, yaml_node_t *kn,
+    yaml_node_t *vn, void *arg)
+{
+	struct crm_config *c = ld->cfg;
+	struct crm_target t = { NULL, 0, 0, 0, 0, (long)kn->start_mark.line + 1 };
+	const char *near;
+
+	(void)arg;
+	if (crm_kpi_find(metric) < 0) {
+		near = nearest(metric, crm_kpi_names, CRM_KPI_COUNT);
+		if (near)
+			fail(ld, kn, "%s: unknown metric \"%s\" (did you mean \"%s\"?)", full,
+			    metric, near);
+		else
+			fail(ld, kn, "%s: unknown metric \"%s\" (see crm-report(1))", full,
+			    metric);
+		return;
+	}
+	if (vn->type != YAML_MAPPING_NODE) {
+		fail(ld, vn, "%s: expected a map such as {max: 0.05}, found %s", full,
+		    node_kind(vn));
+		return;
+	}
+	each_pair(ld, full, vn, bound_pair, &t);
+	if (!t.has_min && !t.has_max) {
+		fail(ld, vn, "%s: give min, max or both", full);
+		return;
+	}
+	if (t.has_min && t.has_max && t.min > t.max) {
+		fail(ld, vn, "%s: min %g is above max %g", full, t.min, t.max);
+		return;
+	}
+	t.metric = crm_xstrdup(metric);
+	c->targets = crm_xreallocarray(c->targets, c->ntargets + 1, sizeof(*c->targets));
+	c->targets[c->ntargets++] = t;
+}
+
+static void
+set_targets(struct loader *ld, const struct key *k, const char *path, yaml_node_t *map)
+{
+	(void)k;
+	each_pair(ld, path, map, target_pair, NULL);
+}
+
 /* Report name (at path full, under prefix) as unknown, suggesting the
  * nearest key at the same level, else a deeper key with that last part. */
 static void
@@ -1308,6 +1406,9 @@ crm_config_defaults(void)
 	c->dedupe_review_threshold = 0.5;
 	c->dedupe_apart_threshold = 0.01;
 	c->dedupe_block_cap = 40;
+	c->report_cohort_months = 12;
+	c->report_lang = -1; /* the environment's (lib/i18n) */
+	c->report_top = 10;
 	return c;
 }
 
@@ -1417,6 +1518,9 @@ crm_config_free(struct crm_config *c)
 		free(c->dedupe_weights[i].field);
 	free(c->dedupe_weights);
 	free(c->remind_manager);
+	for (i = 0; i < c->ntargets; i++)
+		free(c->targets[i].metric);
+	free(c->targets);
 	free(c->synonyms);
 	free(c->segments);
 	free(c->rates);

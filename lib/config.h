@@ -18,6 +18,15 @@
 
 #include "date.h"
 
+/* A KPI target (report.targets.METRIC: {min: x, max: y}): a value below
+ * min or above max misses it. */
+struct crm_target {
+	char *metric;   /* a crm-report metric name (kpi.h) */
+	double min, max;
+	int has_min, has_max;
+	long line;
+};
+
 /* "1 unit of currency = micro / 1e6 units of the base currency". */
 struct crm_rate {
 	char currency[4];
@@ -118,6 +127,12 @@ struct crm_config {
 	int dedupe_block_cap;                   /* dedupe.block_cap, default 40 */
 	struct crm_dedupe_weight *dedupe_weights; /* dedupe.weights: {field: [4 bits]} */
 	size_t ndedupe_weights;
+	/* crm-report. Complaint SLAs come from remind.sla_hours. */
+	struct crm_target *targets;             /* report.targets: {metric: {min|max: x}} */
+	size_t ntargets;
+	int report_lang;                        /* report.lang: 0 en (default), 1 zh-CN, 2 zh-TW */
+	int report_cohort_months;               /* report.cohort_months, default 12 */
+	int report_top;                         /* report.top_customers, default 10 */
 };
 
 
@@ -135,6 +150,12 @@ void crm_config_free(struct crm_config *c);
 /* Rate of currency (matched case-insensitively) in micro-units of the base
  * currency, 1000000 for the base itself, or -1 when unknown. */
 int64_t crm_config_rate(const struct crm_config *c, const char *currency);
+
+/* Hours allowed to resolve a ticket of this severity: remind.sla_hours,
+ * else urgent and critical 4, high 24, normal 72, low 168; a severity
+ * nobody configured counts as normal. (crm-remind escalates past it;
+ * crm-report's within_sla_rate measures against it.) */
+long crm_config_sla_hours(const struct crm_config *c, const char *severity);
 
 /* Levenshtein distance between two byte strings, for "did you mean"
  * suggestions across the toolkit. Memory O(min(strlen(a), strlen(b))). */

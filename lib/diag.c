@@ -1,6 +1,8 @@
 /* diag — messages, exit codes, checked allocation and byte buffers (see diag.h). */
 #include "diag.h"
 
+#include <sys/mman.h>
+
 #include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -269,4 +271,30 @@ crm_index_of(const char *name, const char *const *list, size_t n)
 		if (strcmp(list[i], name) == 0)
 			return (int)i;
 	return -1;
+}
+
+void *
+crm_big_calloc(size_t n, size_t size, size_t *bytes)
+{
+	void *p;
+
+	if (size != 0 && n > SIZE_MAX / size)
+		crm_die(CRM_EX_SOFTWARE, "out of memory");
+	*bytes = n * size;
+	if (*bytes == 0)
+		*bytes = 1;
+	p = mmap(NULL, *bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
+		crm_die_errno(CRM_EX_SOFTWARE, "cannot allocate %zu bytes", *bytes);
+#ifdef MADV_HUGEPAGE
+	(void)madvise(p, *bytes, MADV_HUGEPAGE); /* advice only */
+#endif
+	return p;
+}
+
+void
+crm_big_free(void *p, size_t bytes)
+{
+	if (p != NULL)
+		munmap(p, bytes);
 }

@@ -61,6 +61,13 @@ char *crm_xstrndup(const char *s, size_t n);
 char *crm_xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 char *crm_xvasprintf(const char *fmt, va_list ap) __attribute__((format(printf, 1, 0)));
 
+/* A zeroed array of n elements of size bytes that may be large (tens of
+ * MB, touched at random: one entry per customer): mapped anew and with
+ * transparent huge pages asked for, so a scan that hits it at random
+ * misses the TLB far less. *bytes gets the size to pass to crm_big_free. */
+void *crm_big_calloc(size_t n, size_t size, size_t *bytes);
+void crm_big_free(void *p, size_t bytes);
+
 /* A growable byte buffer, always NUL-terminated once anything was added. */
 typedef struct crm_buf {
 	char *data;   /* bytes; NULL until first append */

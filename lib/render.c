@@ -158,6 +158,47 @@ crm_table_free(crm_table *t)
 	free(t);
 }
 
+size_t
+crm_table_ncols(const crm_table *t)
+{
+	return t->ncols;
+}
+
+size_t
+crm_table_nrows(const crm_table *t)
+{
+	return t->nrows;
+}
+
+const char *
+crm_table_cell(const crm_table *t, size_t row, size_t col)
+{
+	return t->cells[row * t->ncols + col];
+}
+
+void
+crm_json_string(FILE *fp, const char *s)
+{
+	putc('"', fp);
+	for (; *s; s++) {
+		unsigned char ch = (unsigned char)*s;
+
+		if (ch == '"' || ch == '\\')
+			fprintf(fp, "\\%c", ch);
+		else if (ch == '\n')
+			fputs("\\n", fp);
+		else if (ch == '\r')
+			fputs("\\r", fp);
+		else if (ch == '\t')
+			fputs("\\t", fp);
+		else if (ch < 0x20)
+			fprintf(fp, "\\u%04x", ch);
+		else
+			putc(ch, fp);
+	}
+	putc('"', fp);
+}
+
 const char *
 crm_format_share(double num, double den, int decimals, bool text, char *out)
 {

@@ -30,6 +30,15 @@ void crm_table_add(crm_table *t, const char *const *cells);
  * failed (text: check fp). */
 int crm_table_write(const crm_table *t, FILE *fp, enum crm_format f, bool excel_safe);
 void crm_table_free(crm_table *t);
+/* The table's size (rows exclude the header) and cell (row 0 is the
+ * header; never NULL). */
+size_t crm_table_ncols(const crm_table *t);
+size_t crm_table_nrows(const crm_table *t);
+const char *crm_table_cell(const crm_table *t, size_t row, size_t col);
+
+/* s as a JSON string, quotes included (UTF-8 passed through; control
+ * characters, quote and backslash escaped). */
+void crm_json_string(FILE *fp, const char *s);
 
 /* A ratio as text with the given decimals, or "—" when the denominator is 0
  * (text) / empty (CSV). out >= 32 bytes. */

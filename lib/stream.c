@@ -173,3 +173,26 @@ crm_stream_close(crm_stream *s)
 	crm_csv_close(s->reader);
 	free(s);
 }
+
+size_t
+crm_stream_read_all(crm_stream *s, int col, int64_t **ids, char ***labels)
+{
+	size_t n = 0, cap = 0;
+	int64_t id;
+
+	*ids = NULL;
+	*labels = NULL;
+	while (crm_stream_next(s, &id)) {
+		if (n == cap) {
+			cap = cap ? 2 * cap : 1024;
+			*ids = crm_xreallocarray(*ids, cap, sizeof(**ids));
+			if (col >= 0)
+				*labels = crm_xreallocarray(*labels, cap, sizeof(**labels));
+		}
+		(*ids)[n] = id;
+		if (col >= 0)
+			(*labels)[n] = crm_xstrdup(crm_stream_fields(s)[col]);
+		n++;
+	}
+	return n;
+}

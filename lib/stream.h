@@ -57,6 +57,12 @@ void crm_stream_write_header(const crm_stream *s, crm_csv_writer *w,
 void crm_stream_write_row(const crm_stream *s, crm_csv_writer *w,
                           const char *const *vals, size_t nvals);
 
+/* Read the rest of the stream: every row's customer id into *ids and,
+ * with col >= 0, a copy of that column's value into *labels (else NULL).
+ * Returns the row count; free each label, then both arrays. Errors as for
+ * crm_stream_next. */
+size_t crm_stream_read_all(crm_stream *s, int col, int64_t **ids, char ***labels);
+
 void crm_stream_close(crm_stream *s);
 
 #endif

@@ -8,7 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/mman.h>
 
 #include "date.h"
 #include "diag.h"
@@ -36,6 +35,8 @@ struct crm_summary {
 	int digits;        /* base currency's minor digits */
 	int window;        /* lifecycle.churn_days, for the trend counts */
 	struct crm_purchase_days *pdays; /* per customer, or NULL */
+	crm_orders_fn *each; /* order observer (crm_summary_load_hooked), or NULL */
+	void *each_arg;
 };
 
 int32_t
@@ -296,26 +297,6 @@ acc_merge(struct order_acc *a, const struct order_acc *b)
 		a->first = b->first;
 }
 
-/* A zeroed array of n elements that may be large: asks for transparent
- * huge pages, since the order scan touches it at random (one TLB miss per
- * order otherwise). */
-static void *
-big_array(size_t n, size_t size, size_t *bytes)
-{
-	void *p;
-
-	if (n > SIZE_MAX / size)
-		crm_die(CRM_EX_SOFTWARE, "out of memory");
-	*bytes = n * size;
-	p = mmap(NULL, *bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (p == MAP_FAILED)
-		crm_die_errno(CRM_EX_SOFTWARE, "cannot allocate %zu bytes", *bytes);
-#ifdef MADV_HUGEPAGE
-	(void)madvise(p, *bytes, MADV_HUGEPAGE); /* advice only */
-#endif
-	return p;
-}
-
 /* Orders wait in a small batch whose accumulators are prefetched, so the
  * cache misses of a random customer per order overlap with SQLite's work
  * on the next rows instead of stalling one by one. */
@@ -457,23 +438,67 @@ count_purchase_days(crm_summary *sum, struct order_list *keep)
 	}
 }
 
+/* Orders on their way to the observer: ids waiting while their pos[]
+ * entries are prefetched, then resolved to live customers in one go. */
+struct seen_batch {
+	struct crm_order_seen v[BATCH];
+	int64_t id[BATCH];
+	size_t n;
+};
+
+static void
+seen_flush(crm_summary *sum, struct seen_batch *b)
+{
+	size_t i, k = 0;
+
+	for (i = 0; i < b->n; i++) {
+		struct crm_customer *c = crm_summary_find(sum, b->id[i]);
+
+		if (c == NULL || b->v[i].day > sum->today)
+			continue;
+		b->v[k] = b->v[i];
+		b->v[k++].idx = (uint32_t)crm_summary_index(sum, c);
+	}
+	if (k > 0)
+		sum->each(sum->each_arg, b->v, k);
+	b->n = 0;
+}
+
+static void
+seen_add(crm_summary *sum, struct seen_batch *b, int64_t id, int32_t day, int64_t amount,
+         bool refund)
+{
+	__builtin_prefetch(&sum->pos[id]);
+	b->id[b->n] = id;
+	b->v[b->n++] = (struct crm_order_seen){ amount, 0, day, refund };
+	if (b->n == BATCH)
+		seen_flush(sum, b);
+}
+
 static void
 load_orders(crm_summary *sum, crm_store *s, const struct crm_config *cfg)
 {
-	sqlite3_stmt *st = crm_store_prepare(s, "SELECT customer_id, ordered_at, amount, "
-	    "currency FROM orders WHERE status = 'paid'");
+	/* With an observer, refund rows are read too (column 4 tells them);
+	 * they never reach the paid-order figures. (The schema allows paid,
+	 * refunded and cancelled only; one comparison is cheaper than two.) */
+	sqlite3_stmt *st = crm_store_prepare(s, sum->each != NULL ?
+	    "SELECT customer_id, ordered_at, amount, currency, status = 'refunded' "
+	    "FROM orders WHERE status <> 'cancelled'" :
+	    "SELECT customer_id, ordered_at, amount, currency, 0 FROM orders "
+	    "WHERE status = 'paid'");
 	struct day_cache dc;
 	struct rate_cache rc = { "", -1, 0 };
 	struct unknown_currencies unk = { NULL, 0 };
 	struct pending batch[BATCH];
 	struct order_list keep = { NULL, 0, 0 }, *kp = sum->flags & CRM_SUMMARY_DAYS ? &keep : NULL;
 	struct order_acc *acc, *a;
+	struct seen_batch *seen = sum->each ? crm_xcalloc(1, sizeof(*seen)) : NULL;
 	size_t nb = 0, bytes, i;
-	int64_t id;
+	int64_t id, amount;
 	int32_t day;
 
 	day_cache_init(&dc);
-	acc = big_array((size_t)sum->max_id + 1, sizeof(*acc), &bytes);
+	acc = crm_big_calloc((size_t)sum->max_id + 1, sizeof(*acc), &bytes);
 	if (kp != NULL)
 		reserve_orders(s, kp);
 	for (i = 0; i <= (size_t)sum->max_id; i++)
@@ -494,15 +519,26 @@ load_orders(crm_summary *sum, crm_store *s, const struct crm_config *cfg)
 		if (!lookup_rate(&rc, (const char *)sqlite3_column_text(st, 3), cfg,
 		    sum->digits, &unk))
 			continue;
+		amount = to_base(sqlite3_column_int64(st, 2), &rc);
+		if (sum->each != NULL) {
+			bool refund = sqlite3_column_int(st, 4) != 0;
+
+			seen_add(sum, seen, id, day, amount, refund);
+			if (refund)
+				continue;
+		}
 		__builtin_prefetch(&acc[id], 1);
-		batch[nb++] = (struct pending){ to_base(sqlite3_column_int64(st, 2), &rc),
-		                                 (uint32_t)id, day };
+		batch[nb++] = (struct pending){ amount, (uint32_t)id, day };
 		if (nb == BATCH) {
 			apply_batch(sum, acc, batch, nb, kp);
 			nb = 0;
 		}
 	}
 	apply_batch(sum, acc, batch, nb, kp);
+	if (seen != NULL) {
+		seen_flush(sum, seen);
+		free(seen);
+	}
 	sqlite3_finalize(st);
 	day_cache_free(&dc);
 	free(unk.codes);
@@ -527,7 +563,7 @@ load_orders(crm_summary *sum, crm_store *s, const struct crm_config *cfg)
 		c->orders = a->orders;
 		c->monetary = a->monetary;
 	}
-	munmap(acc, bytes);
+	crm_big_free(acc, bytes);
 	if (kp != NULL) {
 		count_purchase_days(sum, kp);
 		free(keep.v);
@@ -602,6 +638,10 @@ load_contact(crm_summary *sum, crm_store *s)
 	free(nps_day);
 }
 
+static crm_summary *crm_summary_load_full(crm_store *s, const struct crm_config *cfg,
+                                          int64_t today, int64_t until, unsigned flags,
+                                          const struct crm_summary_hooks *h);
+
 crm_summary *
 crm_summary_load(crm_store *s, const struct crm_config *cfg, int64_t today, unsigned flags)
 {
@@ -609,10 +649,29 @@ crm_summary_load(crm_store *s, const struct crm_config *cfg, int64_t today, unsi
 }
 
 crm_summary *
+crm_summary_load_hooked(crm_store *s, const struct crm_config *cfg, int64_t today,
+                        unsigned flags, const struct crm_summary_hooks *h)
+{
+	return crm_summary_load_full(s, cfg, today, today, flags, h);
+}
+
+crm_summary *
 crm_summary_load_until(crm_store *s, const struct crm_config *cfg, int64_t today,
                        int64_t until, unsigned flags)
 {
+	return crm_summary_load_full(s, cfg, today, until, flags, NULL);
+}
+
+static crm_summary *
+crm_summary_load_full(crm_store *s, const struct crm_config *cfg, int64_t today,
+                      int64_t until, unsigned flags, const struct crm_summary_hooks *h)
+{
 	crm_summary *sum = crm_xcalloc(1, sizeof(*sum));
+
+	if (h != NULL) {
+		sum->each = h->orders;
+		sum->each_arg = h->arg;
+	}
 
 	sum->today = today;
 	sum->until = until < today ? today : until;
@@ -620,6 +679,8 @@ crm_summary_load_until(crm_store *s, const struct crm_config *cfg, int64_t today
 	sum->window = cfg->lifecycle_churn_days;
 	sum->digits = crm_money_minor_digits(cfg->currency);
 	load_customers(sum, s, flags);
+	if (h != NULL && h->customers != NULL)
+		h->customers(h->arg, sum);
 	load_orders(sum, s, cfg);
 	if (flags & CRM_SUMMARY_CONTACT)
 		load_contact(sum, s);

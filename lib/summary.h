@@ -99,6 +99,31 @@ crm_summary *crm_summary_load(crm_store *s, const struct crm_config *cfg, int64_
  * after today up to until (a holdout period; until >= today). */
 crm_summary *crm_summary_load_until(crm_store *s, const struct crm_config *cfg,
                                     int64_t today, int64_t until, unsigned flags);
+/* A caller that needs each order (lib/kpi: figures per period) sees them
+ * through a hook, during the one order scan, under the definitions above:
+ * idx is the live customer's position (a merged-away id answers with its
+ * survivor's), day <= today, amount in minor units of the base currency
+ * (rates applied as for monetary), refund true for a refund row (status
+ * refunded: money that went back on that day; never a paid order).
+ * Cancelled orders and orders in a currency without a rate are not passed.
+ * Orders come in batches, so the hook can prefetch what it will touch. */
+struct crm_order_seen {
+	int64_t amount;
+	uint32_t idx;
+	int32_t day;
+	bool refund;
+};
+typedef void crm_orders_fn(void *arg, const struct crm_order_seen *v, size_t n);
+struct crm_summary_hooks {
+	/* Called once the customers are loaded, before the order scan (the
+	 * caller sizes its per-customer arrays and reads fields); may be NULL. */
+	void (*customers)(void *arg, crm_summary *sum);
+	crm_orders_fn *orders; /* the paid orders and refund rows up to today */
+	void *arg;
+};
+/* As crm_summary_load, with the hooks above. */
+crm_summary *crm_summary_load_hooked(crm_store *s, const struct crm_config *cfg, int64_t today,
+                                     unsigned flags, const struct crm_summary_hooks *h);
 void crm_summary_free(crm_summary *sum);
 
 /* The live customers, in id order. */
