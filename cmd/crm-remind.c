@@ -22,10 +22,12 @@
 #include "cli.h"
 #include "config.h"
 #include "csvio.h"
+#include "doc.h"
 #include "date.h"
 #include "diag.h"
 #include "hash.h"
 #include "lifecycle.h"
+#include "mime.h"
 #include "reclaim.h"
 #include "render.h"
 #include "rfm.h"
@@ -58,6 +60,12 @@ static const char usage[] =
 	"      --apply            reclaim: clear those customers' owner (logged as a run)\n"
 	"      --restore RUN      reclaim: give run RUN's customers their owner back\n"
 	"      --mask             show contacts masked (138****5678, z***@example.com)\n"
+	"      --mail             one MIME message per owner (text and HTML) to the\n"
+	"                         owner's address (remind.owner_emails), as an mbox\n"
+	"                         stream for: formail -s /usr/sbin/sendmail -t\n"
+	"      --subject TEXT     with --mail: the subject (default \"Follow-ups for\n"
+	"                         OWNER, DATE\")\n"
+	"      --from ADDR        with --mail: the From address\n"
 	"      --all              every customer in the store; ignore standard input\n"
 	CRM_CLI_COMMON_HELP
 	"\n"
@@ -67,7 +75,7 @@ static const char usage[] =
 
 enum {
 	OPT_BY_OWNER = 1, OPT_TEMPLATE, OPT_STATUS, OPT_NOTE, OPT_UNTIL, OPT_DAYS, OPT_ALL,
-	OPT_APPLY, OPT_RESTORE, OPT_MASK
+	OPT_APPLY, OPT_RESTORE, OPT_MASK, OPT_MAIL, OPT_SUBJECT, OPT_FROM
 };
 
 static const struct option longopts[] = {
@@ -83,6 +91,9 @@ static const struct option longopts[] = {
 	{"apply", no_argument, NULL, OPT_APPLY},
 	{"restore", required_argument, NULL, OPT_RESTORE},
 	{"mask", no_argument, NULL, OPT_MASK},
+	{"mail", no_argument, NULL, OPT_MAIL},
+	{"subject", required_argument, NULL, OPT_SUBJECT},
+	{"from", required_argument, NULL, OPT_FROM},
 	CRM_CLI_COMMON_OPTIONS,
 	{NULL, 0, NULL, 0},
 };
@@ -96,7 +107,9 @@ struct options {
 	long long id;
 	const char *owner, *template_path, *status, *note, *until;
 	long long days, restore;
-	bool by_owner, all, dash, have_format, apply, mask;
+	bool by_owner, all, dash, have_format, apply, mask, mail;
+	const char *subject, *from;
+	const struct crm_config *cfg; /* set once loaded */
 	enum out_format format;
 	int64_t today;     /* the --as-of day */
 	int64_t now_secs;  /* seconds since 1970 of "now": the SLA clock */
@@ -167,6 +180,17 @@ parse_options(int argc, char **argv, struct options *o)
 		case OPT_MASK:
 			o->mask = true;
 			break;
+		case OPT_MAIL:
+			o->mail = true;
+			break;
+		case OPT_SUBJECT:
+			o->subject = optarg;
+			break;
+		case OPT_FROM:
+			if (!crm_mime_address_ok(optarg))
+				crm_cli_usage_error("option '--from': \"%s\" is not an e-mail address", optarg);
+			o->from = optarg;
+			break;
 		case OPT_RESTORE:
 			o->restore = crm_cli_number("--restore", optarg, 1, INT64_MAX);
 			break;
@@ -201,6 +225,10 @@ parse_options(int argc, char **argv, struct options *o)
 		crm_cli_usage_error("--note goes with done");
 	if (o->cmd != CMD_LIST && o->status)
 		crm_cli_usage_error("--status goes with list");
+	if ((o->subject || o->from) && !o->mail)
+		crm_cli_usage_error("--subject and --from go with --mail");
+	if (o->mail && (o->have_format || (o->cmd != CMD_RUN && o->cmd != CMD_LIST)))
+		crm_cli_usage_error("--mail writes text and HTML for a run or list; it takes no --format");
 	if (o->cmd != CMD_RECLAIM && (o->apply || o->restore))
 		crm_cli_usage_error("--apply and --restore go with reclaim");
 	if (o->apply && o->restore)
@@ -1107,7 +1135,9 @@ static void
 sink_begin(struct sink *k, const struct options *o)
 {
 	k->o = o;
-	k->collect = o->format == OUT_TEXT || o->by_owner;
+	k->collect = o->format == OUT_TEXT || o->by_owner || o->mail;
+	if (o->mail)
+		return;
 	if (o->format == OUT_CSV || o->format == OUT_TSV) {
 		k->w = crm_csv_writer_new(stdout, "<stdout>", o->format == OUT_TSV,
 		                          o->common.excel_safe);
@@ -1161,6 +1191,87 @@ sink_row(struct sink *k, char *const *cells)
 	k->n++;
 }
 
+/* The rows [from, to) of one owner as a table. */
+static crm_table *
+owner_table(const struct rows *rows, size_t from, size_t to)
+{
+	crm_table *t = crm_table_new(col_names, C_NCOLS);
+
+	for (size_t r = from; r < to; r++)
+		crm_table_add(t, (const char *const *)&rows->cells[r * ROW_STRIDE]);
+	return t;
+}
+
+/* One message for rows [from, to), which share one owner, to addr. */
+static int
+mail_one(const struct options *o, const struct rows *rows, size_t from, size_t to,
+         const char *owner, const char *addr)
+{
+	char day[16], *text = NULL, *html = NULL, *subject;
+	size_t text_len = 0, html_len = 0;
+	FILE *tf = open_memstream(&text, &text_len), *hf = open_memstream(&html, &html_len);
+	crm_doc *doc;
+	crm_table *table;
+	time_t now = (time_t)o->now_secs;
+	char stamp[64];
+	struct tm tm;
+	int status;
+
+	if (tf == NULL || hf == NULL)
+		crm_die_errno(CRM_EX_SOFTWARE, "open_memstream");
+	crm_date_format(o->today, day);
+	subject = o->subject ? crm_xstrdup(o->subject)
+	                     : crm_xasprintf("Follow-ups for %s, %s", *owner ? owner : addr, day);
+	table = owner_table(rows, from, to);
+	status = crm_table_write(table, tf, CRM_FORMAT_TEXT, false);
+	crm_table_free(table);
+	doc = crm_doc_new(subject);
+	crm_doc_line(doc, "%zu reminders due", to - from);
+	crm_doc_add(doc, "reminders", NULL, NULL, owner_table(rows, from, to));
+	crm_status_merge(&status, crm_doc_write(doc, hf, CRM_DOC_HTML, false));
+	crm_doc_free(doc);
+	if (fclose(tf) != 0 || fclose(hf) != 0)
+		crm_die_errno(CRM_EX_SOFTWARE, "open_memstream");
+	/* The mbox separator formail -s splits on. */
+	if (gmtime_r(&now, &tm) == NULL || strftime(stamp, sizeof stamp, "%a %b %e %H:%M:%S %Y", &tm) == 0)
+		snprintf(stamp, sizeof stamp, "Thu Jan  1 00:00:00 1970");
+	printf("From crm-remind %s\n", stamp);
+	crm_mime_write(stdout, &(struct crm_mail){(const char *const[]){addr}, 1, o->from, subject,
+	                                          text, text_len, html, html_len, o->now_secs});
+	putchar('\n');
+	free(text), free(html), free(subject);
+	return status;
+}
+
+/* --mail: the rows grouped by owner, one message each to the owner's
+ * address; owners without one are named on stderr and not mailed. */
+static int
+mail_by_owner(struct sink *k)
+{
+	const struct options *o = k->o;
+	struct rows *rows = &k->rows;
+	int status = 0;
+
+	by_owner_sort = true;
+	qsort(rows->cells, rows->n, ROW_STRIDE * sizeof(char *), owner_cmp);
+	for (size_t from = 0, to; from < rows->n; from = to) {
+		const char *owner = rows->cells[from * ROW_STRIDE + C_OWNER], *addr;
+
+		for (to = from + 1; to < rows->n &&
+		     strcmp(rows->cells[to * ROW_STRIDE + C_OWNER], owner) == 0; to++)
+			;
+		addr = crm_config_owner_email(o->cfg, owner);
+		if (addr == NULL) {
+			crm_warn("%zu reminders of %s%s%s not mailed: no address (remind.owner_emails)",
+			         to - from, *owner ? "owner \"" : "no owner", owner, *owner ? "\"" : "");
+			continue;
+		}
+		crm_status_merge(&status, mail_one(o, rows, from, to, owner, addr));
+		k->n += to - from;
+	}
+	return status;
+}
+
 static int
 sink_end(struct sink *k)
 {
@@ -1169,6 +1280,8 @@ sink_end(struct sink *k)
 	int status = 0;
 	size_t r;
 
+	if (o->mail)
+		return mail_by_owner(k);
 	if (k->collect) {
 		by_owner_sort = o->by_owner;
 		qsort(rows->cells, rows->n, ROW_STRIDE * sizeof(char *), owner_cmp);
@@ -1486,6 +1599,7 @@ main(int argc, char **argv)
 	parse_options(argc, argv, &o);
 	if ((status = crm_config_load(o.common.config_path, &cfg)) != 0)
 		return status;
+	o.cfg = cfg;
 	if (o.template_path)
 		tpl = read_template(o.template_path);
 	if (o.cmd == CMD_RUN &&

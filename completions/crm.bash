@@ -27,7 +27,7 @@ declare -A _crm_opts=(
 		--check-targets --quiet-if-ok --lang --mail --subject --explain --all --db --config
 		--as-of -q --quiet -t --tsv --excel-safe -h --help --version"
 	[remind]="-o --owner --by-owner -f --format --template --status --note --until
-		--days --all --apply --restore --mask --db --config --as-of -q --quiet -t --tsv --excel-safe
+		--days --all --apply --restore --mask --mail --subject --from --db --config --as-of -q --quiet -t --tsv --excel-safe
 		-h --help --version"
 	[forget]="-n --dry-run -e --external --db --config --as-of -q --quiet -t --tsv
 		--excel-safe -h --help --version"
@@ -105,6 +105,8 @@ declare -A _crm_args=(
 	["remind --template"]=@file
 	["remind --status"]="open done snoozed cancelled all"
 	["remind --restore"]=@none
+	["remind --subject"]=@none
+	["remind --from"]=@none
 	["remind --note"]=@none
 	["remind --until"]=@none
 	["remind --days"]=@none

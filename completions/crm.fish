@@ -112,6 +112,9 @@ set -g __crm_opts_remind \
     '|days|r|with snooze, hide for N days|' \
     '|all||every customer in the store; ignore standard input|' \
     '|mask||show contacts masked|' \
+    '|mail||one MIME message per owner, as an mbox stream|' \
+    '|subject|r|with --mail, the subject|' \
+    '|from|r|with --mail, the From address|' \
     '|apply||with reclaim, clear the owners of the customers listed|' \
     '|restore|r|with reclaim, give a run'"'"'s customers their owner back|'
 

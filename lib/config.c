@@ -14,6 +14,7 @@
  * crm_config_load() returns CRM_EX_CONFIG, so a user can fix them in one pass.
  */
 #include "config.h"
+#include "mime.h"
 
 #include <errno.h>
 #include <math.h>
@@ -60,7 +61,8 @@ struct key {
 
 static setter set_currency, set_region, set_enum, set_bool, set_int,
     set_rates, set_headers, set_segments, set_cuts, set_real, set_lead_points,
-    set_name_ints, set_string, set_remind_rules, set_dedupe_weights, set_targets;
+    set_name_ints, set_string, set_remind_rules, set_dedupe_weights, set_targets,
+    set_owner_emails;
 
 static const char *const date_orders[] = { "dmy", "mdy", "ymd", NULL };
 static const char *const rfm_methods[] = { "quintiles", "thresholds", NULL };
@@ -135,6 +137,7 @@ static const struct key keys[] = {
 	{ "remind.rule_every_days", KT_SCALAR, set_int, F(remind_rule_every_days), 1, 3650,
 	  NULL },
 	{ "remind.reclaim_days", KT_SCALAR, set_int, F(remind_reclaim_days), 1, 3650, NULL },
+	{ "remind.owner_emails", KT_MAP, set_owner_emails, 0, 0, 0, NULL },
 	{ "remind.reclaim_order_days", KT_SCALAR, set_int, F(remind_reclaim_order_days), 0, 3650,
 	  NULL },
 	{ "dedupe.merge_threshold", KT_SCALAR, set_real, F(dedupe_merge_threshold), 0, 1000,
@@ -960,6 +963,44 @@ set_remind_rules(struct loader *ld, const struct key *k, const char *path, yaml_
 	each_pair(ld, path, map, remind_rule_pair, NULL);
 }
 
+/* remind.owner_emails.OWNER: an e-mail address. */
+static void
+owner_email_pair(struct loader *ld, const char *full, const char *owner, yaml_node_t *kn,
+    yaml_node_t *vn, void *arg)
+{
+	struct crm_config *c = ld->cfg;
+	const char *addr;
+
+	(void)arg;
+	(void)kn;
+	if ((addr = scalar(ld, vn, full, "an e-mail address")) == NULL)
+		return;
+	if (!crm_mime_address_ok(addr)) {
+		fail(ld, vn, "%s: \"%s\" is not an e-mail address", full, addr);
+		return;
+	}
+	c->owner_emails = crm_xreallocarray(c->owner_emails, c->nowner_emails + 1,
+	    sizeof(*c->owner_emails));
+	c->owner_emails[c->nowner_emails++] = (struct crm_owner_email){ crm_xstrdup(owner),
+	    crm_xstrdup(addr) };
+}
+
+static void
+set_owner_emails(struct loader *ld, const struct key *k, const char *path, yaml_node_t *map)
+{
+	(void)k;
+	each_pair(ld, path, map, owner_email_pair, NULL);
+}
+
+const char *
+crm_config_owner_email(const struct crm_config *c, const char *owner)
+{
+	for (size_t i = 0; i < c->nowner_emails; i++)
+		if (strcmp(c->owner_emails[i].owner, owner) == 0)
+			return c->owner_emails[i].address;
+	return crm_mime_address_ok(owner) ? owner : NULL;
+}
+
 /* dedupe.weights.FIELD: [exact, close, weak, none], weights in bits
  * (log2 m/u) between -64 and 64. FIELD is a compared field's name, checked
  * by crm-dedupe (it knows the stream's columns). */
@@ -1517,6 +1558,11 @@ crm_config_free(struct crm_config *c)
 	for (i = 0; i < c->ndedupe_weights; i++)
 		free(c->dedupe_weights[i].field);
 	free(c->dedupe_weights);
+	for (i = 0; i < c->nowner_emails; i++) {
+		free(c->owner_emails[i].owner);
+		free(c->owner_emails[i].address);
+	}
+	free(c->owner_emails);
 	free(c->remind_manager);
 	for (i = 0; i < c->ntargets; i++)
 		free(c->targets[i].metric);

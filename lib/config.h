@@ -55,6 +55,12 @@ enum { CRM_HEALTH_RHYTHM, CRM_HEALTH_TREND, CRM_HEALTH_COMPLAINTS, CRM_HEALTH_SA
        CRM_HEALTH_N };
 
 /* A map entry NAME: whole number (cadences, SLA hours). */
+/* remind.owner_emails.OWNER: the address crm-remind --mail writes to. */
+struct crm_owner_email {
+	char *owner;
+	char *address;
+};
+
 struct crm_name_int {
 	char *name;
 	long value;
@@ -121,6 +127,8 @@ struct crm_config {
 	int remind_rule_every_days;             /* remind.rule_every_days, default 7 */
 	int remind_reclaim_days;                /* remind.reclaim_days, default 30 */
 	int remind_reclaim_order_days;          /* remind.reclaim_order_days, default 0 (off) */
+	struct crm_owner_email *owner_emails;   /* remind.owner_emails: {owner: address} */
+	size_t nowner_emails;
 	double dedupe_merge_threshold;          /* dedupe.merge_threshold, default 0.95 */
 	double dedupe_review_threshold;         /* dedupe.review_threshold, default 0.5 */
 	double dedupe_apart_threshold;          /* dedupe.apart_threshold, default 0.01 */
@@ -146,6 +154,10 @@ int crm_config_load(const char *path, struct crm_config **out);
 /* Defaults only, never fails. */
 struct crm_config *crm_config_defaults(void);
 void crm_config_free(struct crm_config *c);
+
+/* The address for owner: remind.owner_emails, else the owner itself when it
+ * is an address; NULL when there is none. */
+const char *crm_config_owner_email(const struct crm_config *c, const char *owner);
 
 /* Rate of currency (matched case-insensitively) in micro-units of the base
  * currency, 1000000 for the base itself, or -1 when unknown. */

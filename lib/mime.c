@@ -128,7 +128,7 @@ crm_mime_write(FILE *fp, const struct crm_mail *m)
 		crm_die(CRM_EX_SOFTWARE, "cannot convert the time for the Date header");
 	strftime(date, sizeof date, "%a, %d %b %Y %H:%M:%S +0000", &tm);
 	if (gethostname(host, sizeof host - 1) != 0 || strchr(host, '.') == NULL)
-		snprintf(host, sizeof host, "%s", "crm-report.localdomain");
+		snprintf(host, sizeof host, "%s", "crm-tools.localdomain");
 	snprintf(boundary, sizeof boundary, "=_crm_%016llx_%ld",
 	         (unsigned long long)h, (long)getpid());
 	crm_buf_puts(&subject, "");

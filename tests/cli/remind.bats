@@ -271,3 +271,39 @@ for r in json.load(sys.stdin):
 	printf '%s\n' "${lines[@]}" | grep -F ',birthday,' | grep -qF ',email,s***@example.com,'
 	! printf '%s\n' "${lines[@]}" | grep -q 'sam@example.com\|13800138005'
 }
+
+@test "--mail: one MIME message per owner with an address, as an mbox that parses" {
+	printf 'remind:\n  manager: boss@example.com\n  cadence_lifecycle:\n    repeat: 30\n  owner_emails:\n    王芳: wangfang@example.com\n' > m.yaml
+	run -0 --separate-stderr env CRM_CONFIG=m.yaml crm-remind --all --mail --from crm@example.com
+	printf '%s\n' "$output" > out.mbox
+	# 王芳 has R1, R4, R5 (3 reminders); the SLA escalation goes to the
+	# manager's address; 张伟 (R2's birthday) has no address: named on stderr
+	[[ "$stderr" == *'1 reminders of owner "张伟" not mailed'* ]]
+	run -0 python3 - out.mbox <<'PY'
+import mailbox, sys
+from email import policy
+from email.parser import BytesParser
+msgs = [BytesParser(policy=policy.default).parsebytes(m.as_bytes()) for m in mailbox.mbox(sys.argv[1])]
+got = {}
+for m in msgs:
+    assert m["From"] == "crm@example.com"
+    text = m.get_body(("plain",)).get_content()
+    html = m.get_body(("html",)).get_content()
+    assert "<script" not in html.lower()
+    got[str(m["To"])] = (str(m["Subject"]), text.count("\n") - 1)
+assert got["wangfang@example.com"] == ("Follow-ups for 王芳, 2026-11-23", 3), got
+assert got["boss@example.com"][1] == 1, got
+assert len(got) == 2, got
+print("ok")
+PY
+	[ "$output" = ok ]
+}
+
+@test "--mail options are checked" {
+	run -64 crm-remind --all --mail -f csv
+	run -64 crm-remind --all --subject x
+	run -64 crm-remind --all --mail --from 'not an address'
+	printf 'remind:\n  owner_emails:\n    王芳: nope\n' > bad.yaml
+	run -78 env CRM_CONFIG=bad.yaml crm-remind --all --mail
+	[[ "$output" == *"bad.yaml:3"*"not an e-mail address"* ]]
+}
