@@ -48,6 +48,7 @@ struct crm_dd {
 	size_t ncached, cached_cap;
 	crm_hash *keep_apart; /* packed pair -> 1 */
 	int given, surname;   /* field indexes, or -1 */
+	int name, email;      /* the first full-name and e-mail fields, or -1 */
 	char region[3];       /* default phone region */
 
 	struct crm_dd_options opt;
@@ -125,8 +126,12 @@ crm_dd_new(const struct crm_dd_field *fields, size_t nfields)
 	}
 	memcpy(d->fields, fields, nfields * sizeof *fields);
 	d->nfields = nfields;
-	d->given = d->surname = -1;
+	d->given = d->surname = d->name = d->email = -1;
 	for (size_t f = 0; f < nfields; f++) {
+		if (fields[f].kind == CRM_DD_NAME && d->name < 0)
+			d->name = (int)f;
+		if (fields[f].kind == CRM_DD_EMAIL && d->email < 0)
+			d->email = (int)f;
 		if (fields[f].kind == CRM_DD_GIVEN && d->given < 0)
 			d->given = (int)f;
 		if (fields[f].kind == CRM_DD_SURNAME && d->surname < 0)
@@ -438,6 +443,50 @@ compare_field(const crm_dd *d, size_t f, const struct val *a, const struct val *
 	}
 }
 
+/* Sorted letters of s (ASCII letters only) into out. */
+static void
+letters_sorted(const char *s, size_t len, char *out, size_t outsz)
+{
+	size_t count[26] = {0}, o = 0;
+
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (c >= 'a' && c <= 'z')
+			count[c - 'a']++;
+		else if (c >= 'A' && c <= 'Z')
+			count[c - 'A']++;
+	}
+	for (int c = 0; c < 26; c++)
+		for (size_t k = 0; k < count[c] && o + 1 < outsz; k++)
+			out[o++] = (char)('a' + c);
+	out[o] = 0;
+}
+
+/* Is the mailbox name of one of the addresses in list just the letters of
+ * the (romanised) name? */
+static bool
+mailbox_is_name(const char *list, const char *latin)
+{
+	char name[256], box[256];
+
+	if (latin == NULL || *latin == 0)
+		return false;
+	letters_sorted(latin, strlen(latin), name, sizeof name);
+	for (const char *p = list; *p != 0;) {
+		size_t len = strcspn(p, "\n");
+		const char *at = memchr(p, '@', len);
+
+		if (at != NULL) {
+			letters_sorted(p, (size_t)(at - p), box, sizeof box);
+			if (*box != 0 && strcmp(box, name) == 0)
+				return true;
+		}
+		p += len + (p[len] != 0);
+	}
+	return false;
+}
+
 /* Levels of every field for records a and b into lv; given and surname are
  * also tried crosswise (a form's columns filled the other way round). */
 static void
@@ -455,6 +504,12 @@ compare_records(const crm_dd *d, size_t a, size_t b, int *lv)
 			lv[s] = x2;
 		}
 	}
+	/* The same mailbox name at two domains is evidence only when the name
+	 * is not simply the person's (tang.yu@a and tang.yu@b are two Tang Yus
+	 * as often as one): then it counts as weak. */
+	if (d->email >= 0 && d->name >= 0 && lv[d->email] == CRM_LEVEL_CLOSE &&
+	    mailbox_is_name(val_at(d, a, (size_t)d->email)->key, val_at(d, a, (size_t)d->name)->latin))
+		lv[d->email] = CRM_LEVEL_WEAK;
 }
 
 static uint32_t
@@ -880,6 +935,9 @@ fixed_field(const crm_dd *d, size_t f)
  * small store (a dozen customers) has too few pairs for EM alone; a large
  * one outweighs it at once. */
 #define PSEUDO 5.0
+/* A field trains a session when at most this share of random pairs agree
+ * on it exactly (a name, a phone, an address: yes; a city or a state: no). */
+#define SESSION_MAX_U 0.005
 static const double m0[CRM_NLEVELS] = {0.05, 0.05, 0.1, 0.8};
 
 /* Weights of field f from m and u. A level no match was seen at (less than
@@ -1042,6 +1100,12 @@ fit_m(crm_dd *d)
 	for (size_t b = 0; b < d->nfields; b++) {
 		double matches;
 
+		/* Only fields whose exact agreement is rare among strangers make a
+		 * session: pairs that share a city or a region are mostly
+		 * strangers, and EM over them learns "lives in the same place" as
+		 * the kind of pair that matches. */
+		if (d->u[b][CRM_LEVEL_EXACT] > SESSION_MAX_U)
+			continue;
 		memset(mass, 0, sizeof mass);
 		matches = em_session(d, &ps, b, m, mass);
 		if (matches < 1)

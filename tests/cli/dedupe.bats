@@ -237,3 +237,14 @@ content() {
 	crm-dedupe -q --mask --review r.csv > /dev/null
 	! grep -q '912345678\|xm.chen@' r.csv
 }
+
+@test "the bundled sample: exactly the five duplicates its README lists are found, all sure" {
+	export CRM_CONFIG="$DATA/sample/config.yaml"
+	export CRM_DB="$BATS_TEST_TMPDIR/sample.db"
+	for f in customers customers_tw orders interactions tickets; do
+		crm-import -q --rejects "$f.rej.csv" "$DATA/sample/$f.csv" || [ $? = 65 ]
+	done
+	run -0 crm-dedupe -q
+	pairs=$(echo "$output" | tail -n +2 | awk -F, '{ print $6 "-" $7 ":" $4 }' | sort | tr '\n' ' ')
+	[ "$pairs" = "C0012-C0301:merge C0031-C0302:merge C0096-C0303:merge C0151-C0304:merge C0204-C0305:merge " ]
+}
