@@ -178,8 +178,10 @@ member_free(struct member *m)
 	free(m->status), free(m->created_at), free(m->updated_at);
 }
 
-/* Members most recently updated first (ties: higher id first), so the
- * first non-empty value of a field is the survivor's. */
+/* Members most recently updated first, so the first non-empty value of a
+ * field is the survivor's. On a tie (one import brought both) the lower id
+ * comes first: the record typed first, whose values a later, sketchier copy
+ * (a trade-fair sign-up) should not overwrite. */
 static int
 by_updated_desc(const void *x, const void *y)
 {
@@ -188,7 +190,41 @@ by_updated_desc(const void *x, const void *y)
 
 	if (c != 0)
 		return c;
-	return a->id < b->id ? 1 : a->id > b->id ? -1 : 0;
+	return a->id < b->id ? -1 : a->id > b->id;
+}
+
+/* The members' extra JSON objects merged key by key, the first member's
+ * value winning (members in survivorship order), so no column a member
+ * brought is lost. Newly allocated, or NULL when no member has one. */
+static char *
+merged_extra(crm_store *s, const struct member *m, size_t n, size_t f_extra)
+{
+	sqlite3_stmt *st = crm_store_prepare(s, "SELECT json_patch(?1, ?2) WHERE json_valid(?1) "
+	                                        "AND json_valid(?2)");
+	char *acc = NULL;
+
+	for (size_t i = n; i-- > 0;) {
+		const char *e = m[i].field[f_extra];
+
+		if (e == NULL)
+			continue;
+		if (acc == NULL) {
+			acc = crm_xstrdup(e);
+			continue;
+		}
+		sqlite3_reset(st);
+		crm_store_bind_text(s, st, 1, acc);
+		crm_store_bind_text(s, st, 2, e);
+		if (crm_store_step(s, st) == SQLITE_ROW && sqlite3_column_text(st, 0) != NULL) {
+			free(acc);
+			acc = crm_xstrdup((const char *)sqlite3_column_text(st, 0));
+		} else {
+			free(acc); /* not JSON: the later member's, as for any field */
+			acc = crm_xstrdup(e);
+		}
+	}
+	sqlite3_finalize(st);
+	return acc;
 }
 
 /* Every distinct contact (main first, then extras) over the members, in
@@ -291,12 +327,17 @@ update_survivor(crm_store *s, struct member *m, size_t n, int64_t survivor, cons
 	       "emails_extra = ?16, phone = ?17, phones_extra = ?18, status = ?19, "
 	       "created_at = ?20, updated_at = ?21 WHERE id = ?22");
 	const char *created = NULL, *status = "lead";
-	char *email, *emails, *phone, *phones;
+	char *email, *emails, *phone, *phones, *extra = NULL;
 
 	qsort(m, n, sizeof *m, by_updated_desc);
 	for (size_t f = 0; f < NSURV; f++) {
 		const char *v = NULL;
 
+		if (strcmp(survivor_fields[f], "extra") == 0) {
+			extra = merged_extra(s, m, n, f);
+			crm_store_bind_text(s, st, (int)f + 1, extra);
+			continue;
+		}
 		for (size_t i = 0; i < n && v == NULL; i++)
 			v = m[i].field[f];
 		crm_store_bind_text(s, st, (int)f + 1, v);
@@ -319,7 +360,7 @@ update_survivor(crm_store *s, struct member *m, size_t n, int64_t survivor, cons
 	crm_store_bind_int(s, st, 22, survivor);
 	crm_store_step(s, st);
 	sqlite3_finalize(st);
-	free(email), free(emails), free(phone), free(phones);
+	free(email), free(emails), free(phone), free(phones), free(extra);
 }
 
 int64_t

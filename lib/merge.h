@@ -3,7 +3,8 @@
  *
  * A merge picks a survivor (the member created first; the lowest id on a
  * tie), gives it per field the most recently updated non-empty value of any
- * member, every distinct e-mail and phone (one as the main value, the rest
+ * member (on a tie, the lower id's), the extra columns of all members merged
+ * key by key, every distinct e-mail and phone (one as the main value, the rest
  * as extras), the earliest created date and "customer" when any member was
  * one; moves the members' orders, interactions, tickets and reminders to it;
  * and sets the members' merged_into. Before changing anything it records a

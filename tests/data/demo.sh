@@ -1,6 +1,8 @@
 #!/bin/sh
-# The crm-tools demo: import the bundled sample data (tests/data/sample, see its
-# README.md) into a fresh store in a temporary directory and summarise it.
+# The crm-tools demo: the whole pipeline on the bundled sample data
+# (tests/data/sample, see its README.md) in a fresh store in a temporary
+# directory: import (with the rejects of the deliberate mistakes), dedupe,
+# segment, score, the monthly report (text and HTML) and today's reminders.
 #
 #   CRM_BIN=build/default/bin sh tests/data/demo.sh      (or: make demo)
 #
@@ -104,5 +106,43 @@ for f in "$work"/*.rejects.csv; do
 	' "$f"
 done
 echo
+# The rest of the pipeline, as of the day after the sample's last order.
+asof=2026-11-01
+tool() { t=$1; shift; "$CRM_BIN/crm-$t" --db "$db" --config "$cfg" --as-of "$asof" "$@"; }
+
+echo "== Duplicates: crm-dedupe --merge (sure ones merged, doubtful ones to review.csv)"
+tool dedupe --merge --review "$work/review.csv" 2>&1 | sed 's/^/  /'
+tool dedupe --list-merges | cut -d, -f1,3,4,5,6 | sed 's/^/  /'
+echo
+
+echo "== Segments: crm-segment --save --summary (as of $asof)"
+tool segment --all --save --quiet --summary --format text
+echo
+
+# Exit 65 when a model cannot be fitted: the sample's spend per customer does
+# not settle as purchases add up, which the spend model assumes, so crm-score
+# says so and leaves the money columns empty (P(alive) is still scored).
+echo "== Scores: crm-score --save (P(alive), expected purchases; the first rows)"
+rc=0
+tool score --all --save --quiet > "$work/scores.csv" 2> "$work/score.log" || rc=$?
+[ "$rc" = 0 ] || [ "$rc" = 65 ] || { cat "$work/score.log" >&2; exit 1; }
+sed 's/^/  /' "$work/score.log"
+head -n 4 "$work/scores.csv" | cut -d, -f1-3,10-12 | sed 's/^/  /'
+echo
+
+echo "== Report: crm-report for 2026-10 (HTML: $work/report.html)"
+tool report --all --format text
+tool report --all --format html > "$work/report.html"
+echo
+
+echo "== Reminders due on $asof: crm-remind (by owner; calendar: $work/reminders.ics)"
+tool remind --all --quiet --by-owner -f text > "$work/reminders.txt"
+tool remind --all --quiet -f ics > "$work/reminders.ics"
+head -n 12 "$work/reminders.txt"
+echo "  ... $(($(wc -l < "$work/reminders.txt") - 1)) reminders in $work/reminders.txt"
+echo
+
+echo "The HTML report is $work/report.html; the reminders are $work/reminders.txt"
+echo "and $work/reminders.ics; the pairs for a person to decide are $work/review.csv."
 echo "Explore the store: sqlite3 $db"
 echo "  or use it with the tools: export CRM_DB=$db"
