@@ -39,7 +39,7 @@ FUZZ_REPLAY  := $(FUZZ_SRC:tests/fuzz/%.c=$(B)/fuzz/%)
 FUZZ_TAP     := $(FUZZ_REPLAY)
 FUZZ_SECONDS ?= 60
 
-.PHONY: all check check-run install uninstall clean demo bench fuzz deps report-shot
+.PHONY: all check check-run check-valgrind install uninstall clean demo bench fuzz deps report-shot
 all: $(BINS) $(MOS)
 
 $(B)/locale/%/LC_MESSAGES/crm-tools.mo: po/%.po
@@ -83,6 +83,13 @@ check-run: $(BINS) $(MOS) $(UNITS) $(FUZZ_REPLAY)
 	@if [ -n "$(MANS)" ]; then mandoc -T lint -W warning $(MANS) || exit 1; fi
 	CRM_BIN=$(CURDIR)/$(B)/bin CRM_UNIT=$(CURDIR)/$(B)/tests CRM_FUZZ=$(CURDIR)/$(B)/fuzz \
 	    prove --exec 'sh tests/run-one.sh' $(UNITS) $(FUZZ_TAP) tests/cli/*.bats
+
+# check-valgrind: the unit tests and the bats suite with every tool under
+# valgrind memcheck (tests/valgrind.sh; VALGRIND_TESTS="FILES" for a subset).
+check-valgrind: deps
+	@sh tests/deps.sh valgrind
+	@$(MAKE) --no-print-directory all $(UNITS)
+	sh tests/valgrind.sh $(B)/bin $(B)/tests
 
 demo: deps
 	@$(MAKE) --no-print-directory all

@@ -5,6 +5,8 @@ libutf8proc-dev nettle-dev libopencc-dev libicu-dev libcmocka-dev bats mandoc sq
 python3 gettext chromium"
 # "tests/deps.sh fuzz": also clang and libFuzzer's runtime, for make fuzz.
 [ "${1:-}" = fuzz ] && pkgs="$pkgs clang libclang-rt-14-dev"
+# "tests/deps.sh valgrind": also valgrind, for make check-valgrind.
+[ "${1:-}" = valgrind ] && pkgs="$pkgs valgrind"
 missing=
 for p in $pkgs; do
 	dpkg -s "$p" >/dev/null 2>&1 || missing="$missing $p"
