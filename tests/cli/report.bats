@@ -504,3 +504,45 @@ PY
 	[[ "$output" == *"urgent 4 critical 4 high 8 normal 72 low 168 vip 2; any other severity 72"* ]]
 	[[ "$output" == *"target churn_rate: max 0.05"* ]]
 }
+
+@test "with saved crm-score runs: avg_clv, top20_revenue_share, and P(alive) for the customers at risk" {
+	# Two runs, written as crm-score --save writes them. 2026-10-31 (the run
+	# for 2026-10): clv A1 1000, B1 50, C1 80, D1 300, E1 400, F1 20, G1 500,
+	# H1 100 → avg_clv 2450 / 8 = 306.25; top 20 % = ⌈1.6⌉ = 2 customers,
+	# A1 and G1, whose October revenue is 450 + 0 of 770 = 0.5844.
+	# 2026-09-30 (for 2026-09): A1 200, H1 300 → avg 250.00; top ⌈0.4⌉ = 1,
+	# H1, September revenue 90 of 390 = 0.2308. Last year: no run.
+	q() { sqlite3 -batch "$CRM_DB" "$@"; }
+	q "INSERT INTO score_runs (day, unit, horizon_days, discount_rate, margin, customers, repeaters, saved_at)
+	   VALUES ('2026-10-31', 'week', 365, 0.1, 1, 8, 5, '2026-10-31'), ('2026-09-30', 'week', 365, 0.1, 1, 2, 2, '2026-09-30');
+	   INSERT INTO score_history (day, customer_id, p_alive, clv) VALUES
+	   ('2026-10-31', 1, 0.9, 1000), ('2026-10-31', 2, 0.2, 50), ('2026-10-31', 3, 0.3, 80),
+	   ('2026-10-31', 4, 0.6, 300), ('2026-10-31', 5, 0.95, 400), ('2026-10-31', 6, 0.1, 20),
+	   ('2026-10-31', 7, 0.4, 500), ('2026-10-31', 8, 0.8, 100),
+	   ('2026-09-30', 1, 0.7, 200), ('2026-09-30', 8, 0.9, 300);"
+	run -0 --separate-stderr crm-report --format csv
+	[ "$(printf '%s\n' "${lines[@]}" | row avg_clv)" = "avg_clv,306.25,250.00,,56.25,," ]
+	[ "$(printf '%s\n' "${lines[@]}" | row top20_revenue_share)" = "top20_revenue_share,0.5844,0.2308,,0.3536,," ]
+	# at risk: P(alive) < 0.5 in the 2026-10-31 run — B1 0.2, C1 0.3, F1 0.1,
+	# G1 0.4 — by historical value: B1 550, G1 300, F1 200, C1 80
+	run -0 --separate-stderr crm-report --section at-risk --format csv
+	[ "${lines[0]}" = "customer_id,external_id,name,historical_value,last_order,p_alive" ]
+	[ "${lines[1]}" = "2,B1,Bob Bai,550.00,2026-03-01,0.200" ]
+	[ "${lines[2]}" = "7,G1,Gina Gao,300.00,2026-07-01,0.400" ]
+	[ "${lines[3]}" = "6,F1,Fay Fu,200.00,2025-10-20,0.100" ]
+	[ "${lines[4]}" = "3,C1,Carol Cao,80.00,2026-04-20,0.300" ]
+	[ "${#lines[@]}" -eq 5 ]
+}
+
+@test "--top and report.top_customers cut the lists; sections combine" {
+	run -0 --separate-stderr crm-report --section top --top 1 --format csv
+	[ "${#lines[@]}" -eq 2 ]
+	[ "${lines[1]}" = "1,1,A1,Alice An,450.00,0.5844" ]
+	printf 'report:\n  top_customers: 2\n' > top.yaml
+	run -0 --separate-stderr crm-report --config top.yaml --section top --format csv
+	[ "${#lines[@]}" -eq 3 ]
+	run -0 --separate-stderr crm-report --section top --section trend --format json
+	[[ "$output" == *'"trend": ['* ]]
+	[[ "$output" == *'"top_customers": ['* ]]
+	[[ "$output" != *'"kpis"'* ]]
+}
