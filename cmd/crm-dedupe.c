@@ -688,9 +688,12 @@ write_review(const struct store_run *run, double merge_t)
 static size_t
 merge_clusters(struct store_run *run)
 {
-	size_t *order = crm_xcalloc(run->n + 1, sizeof *order), merged = 0;
-	size_t *best = crm_xcalloc(run->n + 1, sizeof *best); /* per cluster: pair index + 1 */
-	int64_t *ids = crm_xcalloc(run->n + 1, sizeof *ids);
+	size_t n = run->n, merged = 0;
+	size_t *best = crm_xcalloc(n + 1, sizeof *best);  /* per cluster: pair index + 1 */
+	size_t *start = crm_xcalloc(n + 2, sizeof *start); /* members of cluster c: */
+	size_t *members = crm_xcalloc(n + 1, sizeof *members); /* members[start[c]..start[c+1]) */
+	size_t *fill = crm_xcalloc(n + 2, sizeof *fill);     /* next free slot per cluster */
+	int64_t *ids = crm_xcalloc(n + 1, sizeof *ids);
 
 	for (size_t i = 0; i < crm_dd_npairs(run->d); i++) {
 		const struct crm_dd_pair *p = crm_dd_pair_at(run->d, i);
@@ -699,28 +702,31 @@ merge_clusters(struct store_run *run)
 		if (cl == crm_dd_cluster(run->d, p->b) && best[cl] == 0)
 			best[cl] = i + 1;
 	}
-	/* Members of each cluster, grouped: a counting pass over cluster ids. */
-	for (size_t i = 0; i < run->n; i++)
-		order[i] = i;
-	for (size_t cl = 0; cl < run->n; cl++) {
-		size_t k = 0;
+	/* Group the records by cluster id with one counting pass. */
+	for (size_t i = 0; i < n; i++)
+		start[crm_dd_cluster(run->d, i) + 1]++;
+	for (size_t c = 0; c < n; c++)
+		start[c + 1] += start[c];
+	for (size_t c = 0; c <= n; c++)
+		fill[c] = start[c];
+	for (size_t i = 0; i < n; i++)
+		members[fill[crm_dd_cluster(run->d, i)]++] = i;
+	for (size_t cl = 0; cl < n; cl++) {
+		size_t k = start[cl + 1] - start[cl];
 		const struct crm_dd_pair *p;
 		char *evidence;
 
-		if (best[cl] == 0)
+		if (best[cl] == 0 || k < 2)
 			continue;
-		for (size_t i = cl; i < run->n; i++) /* members have ids >= cl */
-			if (crm_dd_cluster(run->d, i) == cl)
-				ids[k++] = run->c[i].id;
-		if (k < 2)
-			continue;
+		for (size_t j = 0; j < k; j++)
+			ids[j] = run->c[members[start[cl] + j]].id;
 		p = crm_dd_pair_at(run->d, best[cl] - 1);
 		evidence = crm_dd_evidence(run->d, p);
 		crm_merge_customers(run->s, ids, k, p->p, evidence, "auto", run->now, NULL);
 		free(evidence);
 		merged += k - 1;
 	}
-	free(order), free(best), free(ids);
+	free(best), free(start), free(members), free(fill), free(ids);
 	return merged;
 }
 
