@@ -1390,7 +1390,8 @@ crm_btyd_gg_fit(const struct crm_btyd_spend *obs, size_t n, struct crm_btyd_gg *
 			 names[runaway - 1], up ? "infinity" : "zero", exp(theta[0]), exp(theta[1]),
 			 exp(theta[2]),
 			 runaway >= 2 && up   ? "average spend looks the same for every customer"
-			 : runaway == 1 && up ? "every customer spends the same on each purchase"
+			 : runaway == 1 && up ? "every customer spends the same on each purchase, or "
+						"average spend does not settle as purchases add up"
 					      : "the data do not identify the model");
 	} else
 		ret = fail(info, CRM_BTYD_ENOCONV,
