@@ -3,7 +3,8 @@
 #
 # To add a tool, extend the tables below: its name in _crm_tools, its options
 # in _crm_opts[TOOL], and what its option arguments complete to in
-# _crm_args["TOOL OPTION"] (a word list, @file for file names, @none for a
+# _crm_args["TOOL OPTION"] (a word list, "@segments WORDS" for the words and
+# the configuration's rule segments, @file for file names, @none for a
 # free value). A tool with command words (crm-remind list ...) lists them in
 # _crm_cmds[TOOL]: they complete as its first argument, and no file names do.
 # tests/cli/docs.bats checks every --help option is listed here.
@@ -64,8 +65,8 @@ declare -A _crm_args=(
 	["dedupe --as-of"]=@none
 	["segment -w"]=@none
 	["segment --where"]=@none
-	["segment -s"]="champions potential_loyalist promising need_attention about_to_sleep cant_lose lost hibernating others lead active repeat churned reactivated rfm:new rfm:loyal rfm:at_risk lifecycle:new lifecycle:loyal lifecycle:at_risk"
-	["segment --segment"]="champions potential_loyalist promising need_attention about_to_sleep cant_lose lost hibernating others lead active repeat churned reactivated rfm:new rfm:loyal rfm:at_risk lifecycle:new lifecycle:loyal lifecycle:at_risk"
+	["segment -s"]="@segments champions potential_loyalist promising need_attention about_to_sleep cant_lose lost hibernating others lead active repeat churned reactivated rfm:new rfm:loyal rfm:at_risk lifecycle:new lifecycle:loyal lifecycle:at_risk"
+	["segment --segment"]="@segments champions potential_loyalist promising need_attention about_to_sleep cant_lose lost hibernating others lead active repeat churned reactivated rfm:new rfm:loyal rfm:at_risk lifecycle:new lifecycle:loyal lifecycle:at_risk"
 	["segment --by"]="rfm_segment lifecycle rules"
 	["segment --format"]="text csv tsv"
 	["segment --migration"]=@none
@@ -139,6 +140,7 @@ _crm_complete_tool()
 		case $spec in
 		@file) COMPREPLY=($(compgen -f -- "$cur")) ;;
 		@none) COMPREPLY=() ;;
+		@segments\ *) COMPREPLY=($(compgen -W "${spec#@segments } $(_crm_config_segments)" -- "$cur")) ;;
 		*) COMPREPLY=($(compgen -W "$spec" -- "$cur")) ;;
 		esac
 		return 0
@@ -165,6 +167,20 @@ _crm_complete_tool()
 		COMPREPLY=($(compgen -f -- "$cur"))
 	fi
 	return 0
+}
+
+# The rule segments of the configuration (--config, else $CRM_CONFIG, else
+# the XDG default): the keys under "segments:".
+_crm_config_segments()
+{
+	local cfg=${CRM_CONFIG:-${XDG_CONFIG_HOME:-$HOME/.config}/crm/config.yaml} i
+	for ((i = 1; i < COMP_CWORD; i++)); do
+		[[ ${COMP_WORDS[i]} == --config ]] && cfg=${COMP_WORDS[i + 1]}
+		[[ ${COMP_WORDS[i]} == --config=* ]] && cfg=${COMP_WORDS[i]#--config=}
+	done
+	[[ -r $cfg ]] || return 0
+	awk '/^segments:/ { in_s = 1; next } /^[^ \t#]/ { in_s = 0 }
+	     in_s && /^[ \t]+[A-Za-z_][A-Za-z0-9_]*[ \t]*:/ { sub(/^[ \t]+/, ""); sub(/[ \t]*:.*/, ""); print }' "$cfg"
 }
 
 # The tools of the table that are installed (all of them when none is found).

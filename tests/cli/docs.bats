@@ -103,3 +103,30 @@ complete_line() {
 	[[ "$output" == *"-F _crm crm"* ]]
 	[[ "$output" == *"-F _crm crm-import"* ]]
 }
+
+@test "bash: crm-segment --segment <TAB> offers the RFM segments and the configuration's own" {
+	CRM_CONFIG="$DATA/sample/config.yaml" run -0 --separate-stderr complete_line crm-segment --segment ""
+	[ -z "$stderr" ]
+	for w in champions vip lapsed; do [[ $'\n'"$output"$'\n' == *$'\n'"$w"$'\n'* ]]; done
+	run -0 complete_line crm-segment --config "$DATA/sample/config.yaml" --segment la
+	[[ $'\n'"$output"$'\n' == *$'\nlapsed\n'* ]]
+}
+
+@test "bash: one option and one option value complete for every tool" {
+	while read -r tool opt want_opt valopt want_val; do
+		run -0 --separate-stderr complete_line "crm-$tool" "$opt"
+		[ -z "$stderr" ]
+		[[ $'\n'"$output"$'\n' == *$'\n'"$want_opt"$'\n'* ]] || { echo "$tool $opt: $output"; false; }
+		[ "$valopt" = - ] && continue
+		run -0 --separate-stderr complete_line "crm-$tool" "$valopt" ""
+		[[ $'\n'"$output"$'\n' == *$'\n'"$want_val"$'\n'* ]] || { echo "$tool $valopt: $output"; false; }
+	done <<-EOF2
+	import --dry --dry-run --kind tickets
+	dedupe --merge-t --merge-threshold --encoding gbk
+	segment --summ --summary --by lifecycle
+	score --disc --discount-rate --unit week
+	report --check --check-targets --format html
+	remind --by-o --by-owner -f ics
+	forget --dry --dry-run - -
+	EOF2
+}
