@@ -123,6 +123,8 @@ install: all
 	install -m 0644 completions/crm.zsh $(DESTDIR)$(DATADIR)/zsh/site-functions/_crm
 	install -m 0644 completions/crm.fish $(DESTDIR)$(DATADIR)/fish/vendor_completions.d/crm.fish
 	for t in $(TOOLS); do [ $$t = crm ] || ln -sf crm.fish $(DESTDIR)$(DATADIR)/fish/vendor_completions.d/$$t.fish; done
+	install -d $(DESTDIR)$(DATADIR)/crm-tools
+	install -m 0644 examples/config.yaml examples/reminder-message.txt $(DESTDIR)$(DATADIR)/crm-tools/
 
 uninstall:
 	for t in $(TOOLS); do \
@@ -132,6 +134,8 @@ uninstall:
 	for m in $(MANS); do s=$${m##*.}; rm -f $(DESTDIR)$(MANDIR)/man$$s/$${m##*/}; done
 	for p in $(POS); do l=$${p#po/}; l=$${l%.po}; rm -f $(DESTDIR)$(DATADIR)/locale/$$l/LC_MESSAGES/crm-tools.mo; done
 	rm -f $(DESTDIR)$(DATADIR)/zsh/site-functions/_crm $(DESTDIR)$(DATADIR)/fish/vendor_completions.d/crm.fish
+	rm -f $(DESTDIR)$(DATADIR)/crm-tools/config.yaml $(DESTDIR)$(DATADIR)/crm-tools/reminder-message.txt
+	-rmdir $(DESTDIR)$(DATADIR)/crm-tools 2>/dev/null
 
 clean:
 	rm -rf build

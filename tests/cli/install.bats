@@ -18,6 +18,9 @@ setup() {
 	[ -L "$DEST/usr/share/bash-completion/completions/crm-import" ]
 	[ -f "$DEST/usr/share/zsh/site-functions/_crm" ]
 	[ -e "$DEST/usr/share/fish/vendor_completions.d/crm-import.fish" ]
+	# the example configuration loads, and the example template fills
+	run -0 env CRM_CONFIG="$DEST/usr/share/crm-tools/config.yaml" "$DEST/usr/bin/crm-segment" --explain
+	[ -f "$DEST/usr/share/crm-tools/reminder-message.txt" ]
 	# the installed dispatcher finds the installed tool next to it
 	run -0 --separate-stderr env PATH=/usr/bin:/bin "$DEST/usr/bin/crm" import --help
 	[[ "${lines[0]}" == "usage: crm-import"* ]]
@@ -27,6 +30,7 @@ setup() {
 	[ ! -e "$DEST/usr/bin/crm-import" ]
 	[ ! -e "$DEST/usr/share/man/man1/crm-import.1" ]
 	[ ! -e "$DEST/usr/share/bash-completion/completions/crm-import" ]
+	[ ! -e "$DEST/usr/share/crm-tools" ]
 }
 
 @test "make install never overwrites a crm that is not ours (crmsh's)" {

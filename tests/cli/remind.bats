@@ -307,3 +307,9 @@ PY
 	run -78 env CRM_CONFIG=bad.yaml crm-remind --all --mail
 	[[ "$output" == *"bad.yaml:3"*"not an e-mail address"* ]]
 }
+
+@test "the example template (examples/reminder-message.txt) fills from the reminder's columns" {
+	run -0 crm-remind -q --all --template "$BATS_TEST_DIRNAME/../../examples/reminder-message.txt" --owner 王芳 -f csv
+	printf '%s\n' "${lines[@]}" | grep -qF 'Rita Wu（王芳）：'
+	! printf '%s\n' "${lines[@]}" | grep -qF '{{'
+}
