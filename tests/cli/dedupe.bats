@@ -190,11 +190,18 @@ content() {
 
 @test "a store locked by another job: --merge waits, then exits 75 and merges nothing" {
 	printf 'phone_region: TW\nstore:\n  busy_timeout_ms: 300\n' > busy.yaml
-	(echo 'BEGIN IMMEDIATE;'; sleep 3; echo 'COMMIT;') | sqlite3 "$CRM_DB" &
-	sleep 0.5
+	# another job holds the write lock for as long as crm-dedupe runs (a fifo
+	# keeps the sqlite3 shell's transaction open, however slow the run is)
+	mkfifo hold
+	sqlite3 "$CRM_DB" < hold > held.out &
+	exec 8> hold
+	echo "BEGIN IMMEDIATE; SELECT 'locked';" >&8
+	for i in $(seq 100); do grep -q locked held.out 2>/dev/null && break; sleep 0.1; done
 	run -75 env CRM_CONFIG=busy.yaml crm-dedupe --merge
-	[[ "$output" == *"busy"* || "$output" == *"locked"* ]]
+	echo 'COMMIT;' >&8
+	exec 8>&-
 	wait
+	[[ "$output" == *"busy"* || "$output" == *"locked"* ]]
 	[ "$(q 'SELECT count(*) FROM merges')" = 0 ]
 	[ "$(q 'SELECT count(*) FROM customers WHERE merged_into IS NOT NULL')" = 0 ]
 }
