@@ -574,8 +574,13 @@ struct entry {
 static void
 radix_entries(struct entry *v, size_t n)
 {
-	struct entry *tmp = crm_xmalloc((n ? n : 1) * sizeof *tmp);
-	size_t *count = crm_xmalloc(65536 * sizeof *count);
+	struct entry *tmp;
+	size_t *count;
+
+	if (n < 2) /* nothing to sort (and v may be NULL) */
+		return;
+	tmp = crm_xmalloc(n * sizeof *tmp);
+	count = crm_xmalloc(65536 * sizeof *count);
 
 	for (int shift = 0; shift < 64; shift += 16) {
 		memset(count, 0, 65536 * sizeof *count);
@@ -598,8 +603,13 @@ radix_entries(struct entry *v, size_t n)
 static void
 radix_u64(uint64_t *v, size_t n)
 {
-	uint64_t *tmp = crm_xmalloc((n ? n : 1) * sizeof *tmp);
-	size_t *count = crm_xmalloc(65536 * sizeof *count);
+	uint64_t *tmp;
+	size_t *count;
+
+	if (n < 2) /* nothing to sort (and v may be NULL) */
+		return;
+	tmp = crm_xmalloc(n * sizeof *tmp);
+	count = crm_xmalloc(65536 * sizeof *count);
 
 	for (int shift = 0; shift < 64; shift += 16) {
 		memset(count, 0, 65536 * sizeof *count);

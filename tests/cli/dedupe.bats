@@ -255,3 +255,16 @@ content() {
 	pairs=$(echo "$output" | tail -n +2 | awk -F, '{ print $6 "-" $7 ":" $4 }' | sort | tr '\n' ' ')
 	[ "$pairs" = "C0012-C0301:merge C0031-C0302:merge C0096-C0303:merge C0151-C0304:merge C0204-C0305:merge " ]
 }
+
+@test "a stream of one record or none, and an empty store: nothing to pair, no error" {
+	printf 'name,phone\nA,13800138000\n' > one.csv
+	run -0 crm-dedupe -q --stream one.csv
+	[ "${lines[1]}" = "A,13800138000,1," ]
+	printf 'name,phone\n' > none.csv
+	run -0 crm-dedupe -q --stream none.csv
+	[ "${#lines[@]}" -eq 1 ]
+	q 'DELETE FROM orders; DELETE FROM customers'
+	run -0 crm-dedupe -q
+	[ "${#lines[@]}" -eq 1 ]
+	run -0 crm-dedupe -q --merge
+}
