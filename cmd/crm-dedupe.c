@@ -366,6 +366,23 @@ all_distinct(const struct table *t, size_t c)
 	return distinct && filled > 1;
 }
 
+/* Does some column's header fold to the same key as name? */
+static bool
+names_column(const struct table *t, const char *name)
+{
+	char *want = crm_text_key(name);
+	bool found = false;
+
+	for (size_t c = 0; c < t->ncols && want != NULL && !found; c++) {
+		char *have = crm_text_key(t->header[c]);
+
+		found = have != NULL && strcmp(have, want) == 0;
+		free(have);
+	}
+	free(want);
+	return found;
+}
+
 /* How each column is compared: a field of the model, or -1. E-mail and phone
  * columns are pooled into one field each. */
 static size_t
@@ -375,6 +392,10 @@ plan_columns(const struct options *o, const struct crm_config *cfg, const struct
 	size_t nf = 0;
 	int email = -1, phone = -1;
 
+	for (size_t i = 0; i < o->nignore; i++)
+		if (!names_column(t, o->ignore[i]))
+			crm_cli_usage_error("option '--ignore': the file has no column \"%s\"",
+			                    o->ignore[i]);
 	for (size_t c = 0; c < t->ncols; c++) {
 		enum crm_field f = crm_mapping_field(t->header[c], CRM_KIND_CUSTOMERS, cfg);
 		char *key = crm_text_key(t->header[c]);
@@ -549,6 +570,7 @@ struct store_run {
 	char **ids; /* customer ids as text, by record index */
 	char now[32];
 	double weights[NSTORE_FIELDS][CRM_NLEVELS]; /* dedupe.weights, NaN: fitted */
+	struct crm_dd_options dopt;                  /* thresholds and weights in use */
 };
 
 static size_t
@@ -580,8 +602,6 @@ keep_apart_cb(int64_t a, int64_t b, void *arg)
 static int
 build_model(struct store_run *run, const struct crm_config *cfg)
 {
-	struct crm_dd_options dopt;
-
 	run->c = crm_merge_load(run->s, &run->n);
 	run->d = crm_dd_new(store_fields, NSTORE_FIELDS);
 	crm_dd_set_phone_region(run->d, cfg->phone_region);
@@ -597,11 +617,11 @@ build_model(struct store_run *run, const struct crm_config *cfg)
 		run->ids[i] = crm_xasprintf("%lld", (long long)c->id);
 	}
 	crm_merge_keep_apart_each(run->s, keep_apart_cb, run);
-	set_thresholds(run->o, cfg, &dopt);
+	set_thresholds(run->o, cfg, &run->dopt);
 	if (config_weights(cfg, store_fields, NSTORE_FIELDS, run->weights) != 0)
 		return CRM_EX_CONFIG;
-	dopt.weights = (const double (*)[CRM_NLEVELS])run->weights;
-	crm_dd_run(run->d, &dopt);
+	run->dopt.weights = (const double (*)[CRM_NLEVELS])run->weights;
+	crm_dd_run(run->d, &run->dopt);
 	return 0;
 }
 
@@ -736,15 +756,6 @@ struct decision_row {
 	double score;
 };
 
-static int
-column_of(const struct crm_csv_record *rec, const char *name)
-{
-	for (size_t c = 0; c < rec->nfields; c++)
-		if (strcmp(rec->fields[c], name) == 0)
-			return (int)c;
-	return -1;
-}
-
 /* Read an edited review file; every row must name two ids and a decision of
  * merge, keep-apart, or review/empty (skipped). Returns 0 or 65/66. */
 static int
@@ -771,8 +782,11 @@ read_decisions(const char *path, struct decision_row **out, size_t *n)
 			break;
 		}
 		if (ca < 0 && cb < 0) {
-			ca = column_of(rec, "id_a"), cb = column_of(rec, "id_b");
-			cd = column_of(rec, "decision"), cs = column_of(rec, "score");
+			const char *const *h = (const char *const *)rec->fields;
+
+			ca = crm_index_of("id_a", h, rec->nfields), cb = crm_index_of("id_b", h, rec->nfields);
+			cd = crm_index_of("decision", h, rec->nfields);
+			cs = crm_index_of("score", h, rec->nfields);
 			if (ca < 0 || cb < 0 || cd < 0) {
 				crm_warn("%s:%ld: the header needs id_a, id_b and decision columns", path,
 				         rec->line);
@@ -898,9 +912,8 @@ run_store(const struct options *o, const struct crm_config *cfg)
 	if ((status = build_model(&run, cfg)) != 0)
 		goto out;
 	{
-		struct crm_dd_options dopt;
+		const struct crm_dd_options dopt = run.dopt;
 
-		set_thresholds(o, cfg, &dopt);
 		if (o->all_pairs && (status = write_all_pairs(o, run.d, (const char *const *)run.ids)) != 0)
 			goto out;
 		if (o->review && (status = write_review(&run, dopt.merge_threshold)) != 0)

@@ -1347,16 +1347,6 @@ read_template(const char *path)
 	return s;
 }
 
-static void
-now_text(const struct options *o, char *out)
-{
-	char day[16];
-	int64_t secs = o->now_secs % 86400;
-
-	crm_date_format(o->today, day);
-	snprintf(out, 32, "%s %02d:%02d:%02d", day, (int)(secs / 3600), (int)(secs / 60 % 60),
-	         (int)(secs % 60));
-}
 
 static int
 cmd_done_or_snooze(crm_store *s, const struct options *o)
@@ -1367,7 +1357,7 @@ cmd_done_or_snooze(crm_store *s, const struct options *o)
 	const char *rule;
 	int status = 0;
 
-	now_text(o, now);
+	crm_cli_now_text(&o->common, now);
 	crm_store_begin(s);
 	st = crm_store_prepare(s, "SELECT customer_id, rule, status FROM reminders WHERE id = ?1");
 	crm_store_bind_int(s, st, 1, o->id);
@@ -1481,7 +1471,7 @@ cmd_run(crm_store *s, struct options *o, struct crm_config *cfg, crm_stream *in,
 
 	if (in == NULL)
 		memset(selected, 1, n);
-	now_text(o, now);
+	crm_cli_now_text(&o->common, now);
 	/* From the store: write as we go (memory stays small). From a stream:
 	 * keep the proposals and take the write lock only after the input has
 	 * ended, so a slow tool upstream never holds other jobs up. */
@@ -1537,7 +1527,7 @@ cmd_reclaim(crm_store *s, const struct options *o, const struct crm_config *cfg)
 	size_t n;
 	int status = 0;
 
-	now_text(o, now);
+	crm_cli_now_text(&o->common, now);
 	if (o->restore) {
 		size_t restored, kept;
 

@@ -14,6 +14,7 @@
  * crm_config_load() returns CRM_EX_CONFIG, so a user can fix them in one pass.
  */
 #include "config.h"
+#include "dedupe.h"
 #include "mime.h"
 
 #include <errno.h>
@@ -1443,10 +1444,10 @@ crm_config_defaults(void)
 	c->remind_anniversary_days = 7;
 	c->remind_rule_every_days = 7;
 	c->remind_reclaim_days = 30;
-	c->dedupe_merge_threshold = 0.95;
-	c->dedupe_review_threshold = 0.5;
-	c->dedupe_apart_threshold = 0.01;
-	c->dedupe_block_cap = 40;
+	c->dedupe_merge_threshold = CRM_DD_MERGE_THRESHOLD;
+	c->dedupe_review_threshold = CRM_DD_REVIEW_THRESHOLD;
+	c->dedupe_apart_threshold = CRM_DD_APART_THRESHOLD;
+	c->dedupe_block_cap = CRM_DD_BLOCK_CAP;
 	c->report_cohort_months = 12;
 	c->report_lang = -1; /* the environment's (lib/i18n) */
 	c->report_top = 10;

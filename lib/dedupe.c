@@ -82,10 +82,10 @@ crm_dd_kind_name(enum crm_dd_kind k)
 void
 crm_dd_options_default(struct crm_dd_options *o)
 {
-	o->merge_threshold = 0.95;
-	o->review_threshold = 0.5;
-	o->apart_threshold = 0.01;
-	o->block_cap = 40;
+	o->merge_threshold = CRM_DD_MERGE_THRESHOLD;
+	o->review_threshold = CRM_DD_REVIEW_THRESHOLD;
+	o->apart_threshold = CRM_DD_APART_THRESHOLD;
+	o->block_cap = CRM_DD_BLOCK_CAP;
 	o->sample_pairs = 200000;
 	o->threads = 2;
 	o->weights = NULL;
@@ -443,24 +443,28 @@ compare_field(const crm_dd *d, size_t f, const struct val *a, const struct val *
 	}
 }
 
-/* Sorted letters of s (ASCII letters only) into out. */
-static void
-letters_sorted(const char *s, size_t len, char *out, size_t outsz)
+/* The ASCII letters (case-folded) and digits of s[0..len), sorted, into out:
+ * a key that ignores word order, spacing and punctuation. 陈小明 ("chen xiao
+ * ming"), Chen Xiaoming and Xiaoming Chen give one key; so do the mailbox
+ * tang.yu and the name Tang Yu. Returns its length. */
+static size_t
+sorted_letters(const char *s, size_t len, char *out, size_t outsz)
 {
-	size_t count[26] = {0}, o = 0;
+	size_t count[128] = {0}, o = 0;
 
 	for (size_t i = 0; i < len; i++) {
 		unsigned char c = (unsigned char)s[i];
 
-		if (c >= 'a' && c <= 'z')
-			count[c - 'a']++;
-		else if (c >= 'A' && c <= 'Z')
-			count[c - 'A']++;
+		if (c >= 'A' && c <= 'Z')
+			c = (unsigned char)(c - 'A' + 'a');
+		if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'))
+			count[c]++;
 	}
-	for (int c = 0; c < 26; c++)
+	for (int c = 0; c < 128; c++)
 		for (size_t k = 0; k < count[c] && o + 1 < outsz; k++)
-			out[o++] = (char)('a' + c);
+			out[o++] = (char)c;
 	out[o] = 0;
+	return o;
 }
 
 /* Is the mailbox name of one of the addresses in list just the letters of
@@ -472,13 +476,13 @@ mailbox_is_name(const char *list, const char *latin)
 
 	if (latin == NULL || *latin == 0)
 		return false;
-	letters_sorted(latin, strlen(latin), name, sizeof name);
+	sorted_letters(latin, strlen(latin), name, sizeof name);
 	for (const char *p = list; *p != 0;) {
 		size_t len = strcspn(p, "\n");
 		const char *at = memchr(p, '@', len);
 
 		if (at != NULL) {
-			letters_sorted(p, (size_t)(at - p), box, sizeof box);
+			sorted_letters(p, (size_t)(at - p), box, sizeof box);
 			if (*box != 0 && strcmp(box, name) == 0)
 				return true;
 		}
@@ -692,24 +696,6 @@ add_entries(struct entry **ev, size_t *n, size_t *cap, uint64_t seed, const char
 	}
 }
 
-/* A name's romanised letters, sorted: 陈小明 ("chen xiao ming"), Chen
- * Xiaoming and Xiaoming Chen give one key, whatever the word order and
- * however the syllables are split. */
-static size_t
-sorted_latin(const char *latin, char *out, size_t outsz)
-{
-	size_t count[128] = {0}, o = 0;
-
-	for (const unsigned char *p = (const unsigned char *)latin; *p != 0; p++)
-		if (*p != ' ' && *p < 128)
-			count[*p]++;
-	for (int c = 0; c < 128; c++)
-		for (size_t k = 0; k < count[c] && o + 1 < outsz; k++)
-			out[o++] = (char)c;
-	out[o] = 0;
-	return o;
-}
-
 /* Emit the pairs of every block of ev[0..n) no larger than the cap. */
 static void
 emit_blocks(crm_dd *d, struct entry *ev, size_t n, struct pairbuf *pb)
@@ -764,7 +750,8 @@ block(crm_dd *d)
 
 				if (k == CRM_DD_EMAIL)
 					add_entries(&ev, &n, &cap, 0x51ED + f, v->key, (uint32_t)r, true, 1);
-				else if (v->latin != NULL && sorted_latin(v->latin, sorted, sizeof sorted) > 0)
+				else if (v->latin != NULL &&
+				         sorted_letters(v->latin, strlen(v->latin), sorted, sizeof sorted) > 0)
 					add_entries(&ev, &n, &cap, 0x1A71 + f, sorted, (uint32_t)r, false, 0);
 			}
 			emit_blocks(d, ev, n, &pb);

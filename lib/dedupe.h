@@ -59,6 +59,12 @@ struct crm_dd_field {
 	enum crm_dd_kind kind;
 };
 
+/* Defaults, also those of the dedupe.* configuration keys. */
+#define CRM_DD_MERGE_THRESHOLD 0.95
+#define CRM_DD_REVIEW_THRESHOLD 0.5
+#define CRM_DD_APART_THRESHOLD 0.01
+#define CRM_DD_BLOCK_CAP 40
+
 struct crm_dd_options {
 	double merge_threshold;  /* probability at or above which a pair merges */
 	double review_threshold; /* ... at or above which it is shown for review */

@@ -109,10 +109,14 @@ crm_forget_customer(crm_store *s, int64_t id, bool dry_run, size_t *counts)
 	crm_store_exec(s, "INSERT OR IGNORE INTO temp.forget_merges SELECT id FROM merges "
 	                  "WHERE survivor_id IN temp.forget_ids UNION SELECT merge_id FROM "
 	                  "merge_snapshots WHERE id IN temp.forget_ids");
+	/* A dry run counts; a real one deletes and counts what it deleted. */
 	for (size_t i = 0; i < sizeof steps / sizeof steps[0]; i++) {
-		counts[steps[i].table] += (size_t)count_of(s, steps[i].count);
-		if (!dry_run)
-			crm_store_exec(s, steps[i].erase);
+		if (dry_run) {
+			counts[steps[i].table] += (size_t)count_of(s, steps[i].count);
+			continue;
+		}
+		crm_store_exec(s, steps[i].erase);
+		counts[steps[i].table] += (size_t)sqlite3_changes(crm_store_db(s));
 	}
 	return true;
 }

@@ -113,6 +113,10 @@ content() {
 	run -65 crm-dedupe --apply r.csv
 	[[ "$output" == *"r.csv:3: column 3 (decision): \"maybe\""* ]]
 	[ "$(q 'SELECT count(*) FROM merges')" = 0 ]
+	printf 'id_a,id_b,decision\n6,7,merge\n1,999,merge\n' > r.csv
+	run -65 crm-dedupe --apply r.csv
+	[[ "$output" == *"999 is not in the store"* ]]
+	[ "$(q 'SELECT count(*) FROM merges')" = 0 ]
 	printf 'a,b\n1,2\n' > bad.csv
 	run -65 crm-dedupe --apply bad.csv
 	[[ "$output" == *"id_a, id_b and decision"* ]]
@@ -161,6 +165,8 @@ content() {
 	run -64 crm-dedupe --undo 1 --merge
 	run -64 crm-dedupe extra
 	run -64 crm-dedupe --explain --merge
+	run -64 crm-dedupe --stream customers.csv --ignore nosuch
+	[[ "$output" == *"no column \"nosuch\""* ]]
 }
 
 @test "a store that does not exist is exit 66; a file that does not exist too" {
