@@ -4,6 +4,7 @@
  */
 #include "summary.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -123,11 +124,26 @@ keep_text(crm_summary *sum, const unsigned char *s)
 #define CUSTOMER_QUERY_FIELDS ", company, email, phone, city, region, country, " \
 	"industry, size, owner, channel, status, preferred_channel, birthday, tags, source"
 
+/* Room for every customer the table can hold (its largest rowid), so the
+ * arrays are sized once instead of doubling through a million rows. */
+static size_t
+customer_capacity(crm_store *s)
+{
+	sqlite3_stmt *st = crm_store_prepare(s, "SELECT max(rowid) FROM customers");
+	size_t cap = 1024;
+
+	if (crm_store_step(s, st) == SQLITE_ROW && sqlite3_column_int64(st, 0) > (int64_t)cap &&
+	    sqlite3_column_int64(st, 0) <= (int64_t)UINT32_MAX)
+		cap = (size_t)sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return cap;
+}
+
 static void
 load_customers(crm_summary *sum, crm_store *s, unsigned flags)
 {
 	sqlite3_stmt *st;
-	size_t cap = 1024, mcap = 0, nmerged = 0, i;
+	size_t cap = customer_capacity(s), mcap = 0, nmerged = 0, i;
 	int64_t (*merged)[2] = NULL;
 	struct day_cache dc;
 	bool fields = flags & CRM_SUMMARY_FIELDS;
@@ -475,6 +491,191 @@ seen_add(crm_summary *sum, struct seen_batch *b, int64_t id, int32_t day, int64_
 		seen_flush(sum, b);
 }
 
+/*
+ * The orders scan runs on two threads: a reader steps SQLite, parses the
+ * days and converts currencies into buffers; the calling thread folds the
+ * rows into the figures. Decoding the table and the per-customer work (a
+ * cache miss per order) then overlap on two cores. The reader is the only
+ * user of the store connection until it is joined; the rows arrive in
+ * table order, as a single thread would see them.
+ */
+#define SCAN_ROWS 8192
+#define SCAN_BUFS 4
+
+struct scan_row {
+	int64_t id, amount;
+	int32_t day;
+	bool refund;
+};
+
+struct scan_buf {
+	struct scan_row row[SCAN_ROWS];
+	size_t n;
+};
+
+struct order_scan {
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	struct scan_buf buf[SCAN_BUFS];
+	size_t filled, used; /* buffers handed over and given back */
+	bool done;
+	/* the reader's own state */
+	const crm_summary *sum;
+	crm_store *s;
+	const struct crm_config *cfg;
+	sqlite3_stmt *st;
+	struct day_cache dc;
+	struct rate_cache rc;
+	struct unknown_currencies unk;
+};
+
+/* Fill b with the next usable orders; false when the table is done. */
+static bool
+scan_fill(struct order_scan *sc, struct scan_buf *b)
+{
+	const crm_summary *sum = sc->sum;
+	sqlite3_stmt *st = sc->st;
+	int64_t id;
+	int32_t day;
+
+	b->n = 0;
+	while (b->n < SCAN_ROWS && crm_store_step(sc->s, st) == SQLITE_ROW) {
+		day = cached_day(&sc->dc, sqlite3_column_text(st, 1));
+		id = sqlite3_column_int64(st, 0);
+		if (day == CRM_NO_DAY || day > sum->until || id <= 0 || id > sum->max_id)
+			continue;
+		if (!lookup_rate(&sc->rc, (const char *)sqlite3_column_text(st, 3), sc->cfg,
+		    sum->digits, &sc->unk))
+			continue;
+		b->row[b->n++] = (struct scan_row){ id, to_base(sqlite3_column_int64(st, 2), &sc->rc),
+		                                    day, sqlite3_column_int(st, 4) != 0 };
+	}
+	return b->n == SCAN_ROWS;
+}
+
+static void
+scan_lock(struct order_scan *sc)
+{
+	if (pthread_mutex_lock(&sc->mu) != 0)
+		crm_die(CRM_EX_SOFTWARE, "orders scan: cannot lock");
+}
+
+static void
+scan_unlock_signal(struct order_scan *sc)
+{
+	if (pthread_cond_signal(&sc->cv) != 0 || pthread_mutex_unlock(&sc->mu) != 0)
+		crm_die(CRM_EX_SOFTWARE, "orders scan: cannot signal");
+}
+
+static void
+scan_wait(struct order_scan *sc)
+{
+	if (pthread_cond_wait(&sc->cv, &sc->mu) != 0)
+		crm_die(CRM_EX_SOFTWARE, "orders scan: cannot wait");
+}
+
+static void *
+scan_reader(void *arg)
+{
+	struct order_scan *sc = arg;
+	bool more = true;
+
+	while (more) {
+		scan_lock(sc);
+		while (sc->filled - sc->used == SCAN_BUFS)
+			scan_wait(sc);
+		pthread_mutex_unlock(&sc->mu);
+		more = scan_fill(sc, &sc->buf[sc->filled % SCAN_BUFS]);
+		scan_lock(sc);
+		sc->filled++;
+		sc->done = !more;
+		scan_unlock_signal(sc);
+	}
+	return NULL;
+}
+
+/* The next filled buffer, or NULL at the end; give it back with scan_release. */
+static struct scan_buf *
+scan_next(struct order_scan *sc)
+{
+	struct scan_buf *b = NULL;
+
+	scan_lock(sc);
+	while (sc->used == sc->filled && !sc->done)
+		scan_wait(sc);
+	if (sc->used < sc->filled)
+		b = &sc->buf[sc->used % SCAN_BUFS];
+	pthread_mutex_unlock(&sc->mu);
+	return b;
+}
+
+static void
+scan_release(struct order_scan *sc)
+{
+	scan_lock(sc);
+	sc->used++;
+	scan_unlock_signal(sc);
+}
+
+/* Fold one scanned order into the figures (and the observer's batch). */
+static void
+fold_order(crm_summary *sum, const struct scan_row *o, struct order_acc *acc,
+           struct pending *batch, size_t *nb, struct order_list *kp, struct seen_batch *seen)
+{
+	int64_t id = o->id;
+
+	/* Kept orders of a merged-away id are filed under its survivor. */
+	if (kp != NULL && sum->merged != NULL && sum->merged[id] != 0) {
+		struct crm_customer *c = crm_summary_find(sum, id);
+
+		if (c == NULL)
+			return;
+		id = c->id;
+	}
+	if (seen != NULL) {
+		seen_add(sum, seen, id, o->day, o->amount, o->refund);
+		if (o->refund)
+			return;
+	}
+	__builtin_prefetch(&acc[id], 1);
+	batch[(*nb)++] = (struct pending){ o->amount, (uint32_t)id, o->day };
+	if (*nb == BATCH) {
+		apply_batch(sum, acc, batch, *nb, kp);
+		*nb = 0;
+	}
+}
+
+/* Run the scan: on a reader thread, or (no thread to be had) in turns. */
+static void
+scan_orders(crm_summary *sum, struct order_scan *sc, struct order_acc *acc,
+            struct pending *batch, size_t *nb, struct order_list *kp, struct seen_batch *seen)
+{
+	struct scan_buf *b;
+	pthread_t reader;
+	size_t i;
+	bool more = true;
+
+	if (pthread_mutex_init(&sc->mu, NULL) != 0 || pthread_cond_init(&sc->cv, NULL) != 0)
+		crm_die(CRM_EX_SOFTWARE, "orders scan: cannot set up");
+	if (pthread_create(&reader, NULL, scan_reader, sc) != 0) {
+		while (more) {
+			more = scan_fill(sc, &sc->buf[0]);
+			for (i = 0; i < sc->buf[0].n; i++)
+				fold_order(sum, &sc->buf[0].row[i], acc, batch, nb, kp, seen);
+		}
+	} else {
+		while ((b = scan_next(sc)) != NULL) {
+			for (i = 0; i < b->n; i++)
+				fold_order(sum, &b->row[i], acc, batch, nb, kp, seen);
+			scan_release(sc);
+		}
+		if (pthread_join(reader, NULL) != 0)
+			crm_die(CRM_EX_SOFTWARE, "orders scan: cannot join the reader");
+	}
+	pthread_cond_destroy(&sc->cv);
+	pthread_mutex_destroy(&sc->mu);
+}
+
 static void
 load_orders(crm_summary *sum, crm_store *s, const struct crm_config *cfg)
 {
@@ -486,62 +687,34 @@ load_orders(crm_summary *sum, crm_store *s, const struct crm_config *cfg)
 	    "FROM orders WHERE status = 'paid' OR status = 'refunded'" :
 	    "SELECT customer_id, ordered_at, amount, currency, 0 FROM orders "
 	    "WHERE status = 'paid'");
-	struct day_cache dc;
-	struct rate_cache rc = { "", -1, 0 };
-	struct unknown_currencies unk = { NULL, 0 };
+	struct order_scan *sc = crm_xcalloc(1, sizeof(*sc));
 	struct pending batch[BATCH];
 	struct order_list keep = { NULL, 0, 0 }, *kp = sum->flags & CRM_SUMMARY_DAYS ? &keep : NULL;
 	struct order_acc *acc, *a;
 	struct seen_batch *seen = sum->each ? crm_xcalloc(1, sizeof(*seen)) : NULL;
 	size_t nb = 0, bytes, i;
-	int64_t id, amount;
-	int32_t day;
 
-	day_cache_init(&dc);
+	sc->sum = sum;
+	sc->s = s;
+	sc->cfg = cfg;
+	sc->st = st;
+	sc->rc = (struct rate_cache){ "", -1, 0 };
+	day_cache_init(&sc->dc);
 	acc = crm_big_calloc((size_t)sum->max_id + 1, sizeof(*acc), &bytes);
 	if (kp != NULL)
 		reserve_orders(s, kp);
 	for (i = 0; i <= (size_t)sum->max_id; i++)
 		acc[i].first = acc[i].last = acc[i].prev = CRM_NO_DAY;
-	while (crm_store_step(s, st) == SQLITE_ROW) {
-		day = cached_day(&dc, sqlite3_column_text(st, 1));
-		id = sqlite3_column_int64(st, 0);
-		if (day == CRM_NO_DAY || day > sum->until || id <= 0 || id > sum->max_id)
-			continue;
-		/* Kept orders of a merged-away id are filed under its survivor. */
-		if (kp != NULL && sum->merged != NULL && sum->merged[id] != 0) {
-			struct crm_customer *c = crm_summary_find(sum, id);
-
-			if (c == NULL)
-				continue;
-			id = c->id;
-		}
-		if (!lookup_rate(&rc, (const char *)sqlite3_column_text(st, 3), cfg,
-		    sum->digits, &unk))
-			continue;
-		amount = to_base(sqlite3_column_int64(st, 2), &rc);
-		if (sum->each != NULL) {
-			bool refund = sqlite3_column_int(st, 4) != 0;
-
-			seen_add(sum, seen, id, day, amount, refund);
-			if (refund)
-				continue;
-		}
-		__builtin_prefetch(&acc[id], 1);
-		batch[nb++] = (struct pending){ amount, (uint32_t)id, day };
-		if (nb == BATCH) {
-			apply_batch(sum, acc, batch, nb, kp);
-			nb = 0;
-		}
-	}
+	scan_orders(sum, sc, acc, batch, &nb, kp, seen);
 	apply_batch(sum, acc, batch, nb, kp);
 	if (seen != NULL) {
 		seen_flush(sum, seen);
 		free(seen);
 	}
 	sqlite3_finalize(st);
-	day_cache_free(&dc);
-	free(unk.codes);
+	day_cache_free(&sc->dc);
+	free(sc->unk.codes);
+	free(sc);
 
 	/* Orders still filed under a merged-away id count for the survivor. */
 	if (sum->merged != NULL)
@@ -678,12 +851,17 @@ crm_summary_load_full(crm_store *s, const struct crm_config *cfg, int64_t today,
 	sum->flags = flags;
 	sum->window = cfg->lifecycle_churn_days;
 	sum->digits = crm_money_minor_digits(cfg->currency);
+	/* The scans read each page once: a big page cache only costs the
+	 * faults of filling it (tens of MB on a million customers). Writers
+	 * that follow get the usual cache back. */
+	crm_store_exec(s, "PRAGMA cache_size = -2048");
 	load_customers(sum, s, flags);
 	if (h != NULL && h->customers != NULL)
 		h->customers(h->arg, sum);
 	load_orders(sum, s, cfg);
 	if (flags & CRM_SUMMARY_CONTACT)
 		load_contact(sum, s);
+	crm_store_exec(s, CRM_STORE_CACHE_PRAGMA);
 	return sum;
 }
 
