@@ -16,6 +16,7 @@ struct crm_store {
 	sqlite3 *db;  /* the connection */
 	char *path;   /* file name as given, for messages */
 	bool bulk;    /* in a rollback journal for a bulk load; back to WAL after */
+	bool readonly; /* the file is not writable for this user: opened read-only */
 };
 
 #define NMIGRATIONS (int)(sizeof crm_migrations / sizeof crm_migrations[0])
@@ -54,6 +55,14 @@ crm_store_die(crm_store *s, int rc, const char *what)
 		        "waited past the busy timeout)", s->path, what);
 	if ((rc & 0xff) == SQLITE_NOTADB)
 		crm_die(CRM_EX_IOERR, "store %s: not a crm store (%s)", s->path, msg);
+	/* Reading a WAL store needs its -shm file, which SQLite creates beside it. */
+	if (rc == SQLITE_READONLY_DIRECTORY || rc == SQLITE_READONLY_CANTINIT)
+		crm_die(CRM_EX_IOERR, "store %s: cannot read it: SQLite must create %s-shm "
+		        "beside it, and the directory is read-only for this user; copy the "
+		        "store to a directory you may write", s->path, s->path);
+	if ((rc & 0xff) == SQLITE_READONLY)
+		crm_die(CRM_EX_IOERR, "store %s is read-only for this user (%s); nothing was "
+		        "written", s->path, msg);
 	crm_die(exit_code_for(rc), "store %s: %s: %s", s->path, what, msg);
 }
 
@@ -148,8 +157,14 @@ crm_store_open(const char *path, bool create, int busy_ms)
 			        "or give --db)", path);
 		create_private_file(path);
 	}
+	/* A store this user may not write (a copy handed to an analyst) is
+	 * opened read-only, so the tools that only read it work; a writer
+	 * stops at its first write with the read-only message of
+	 * crm_store_die, before anything changed. */
+	s->readonly = access(path, W_OK) != 0 && errno == EACCES;
 	/* One connection per process, used by one thread: no mutexes needed. */
-	rc = sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL);
+	rc = sqlite3_open_v2(path, &s->db, (s->readonly ? SQLITE_OPEN_READONLY :
+	                     SQLITE_OPEN_READWRITE) | SQLITE_OPEN_NOMUTEX, NULL);
 	if (rc != SQLITE_OK)
 		crm_store_die(s, rc, "cannot open");
 	sqlite3_extended_result_codes(s->db, 1);
@@ -157,8 +172,10 @@ crm_store_open(const char *path, bool create, int busy_ms)
 	/* journal_mode needs a lock when it changes anything; the busy timeout covers it. */
 	/* 16 KiB pages (before the first table exists; a no-op afterwards):
 	 * a quarter of the page reads and writes of a big import, shallower trees. */
-	crm_store_exec(s, "PRAGMA page_size = 16384");
-	crm_store_exec(s, "PRAGMA journal_mode = WAL");
+	if (!s->readonly) {
+		crm_store_exec(s, "PRAGMA page_size = 16384");
+		crm_store_exec(s, "PRAGMA journal_mode = WAL");
+	}
 	crm_store_exec(s, "PRAGMA foreign_keys = ON");
 	crm_store_exec(s, "PRAGMA synchronous = NORMAL");
 	/* 64 MiB of page cache: index inserts of a big import stay in memory
