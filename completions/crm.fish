@@ -6,7 +6,8 @@
 # To add a tool, extend the tables below: its name and summary in
 # __crm_tools, and its options in __crm_opts_TOOL as lines of
 # "short|long|r|description|values" (r: takes an argument; values: a word
-# list, @file for file names, empty for a free value). A tool with command
+# list, @file for file names, "@segments WORDS" for the words and the
+# configuration's rule segments, empty for a free value). A tool with command
 # words (crm-remind list ...) lists them in __crm_cmds_TOOL as "word|description".
 # tests/cli/docs.bats checks every --help option is listed here.
 
@@ -59,7 +60,7 @@ set -g __crm_opts_dedupe \
 
 set -g __crm_opts_segment \
     'w|where|r|keep only customers for whom EXPR holds|' \
-    's|segment|r|keep only customers in a segment|champions potential_loyalist promising need_attention about_to_sleep cant_lose lost hibernating others lead active repeat churned reactivated rfm:new rfm:loyal rfm:at_risk lifecycle:new lifecycle:loyal lifecycle:at_risk' \
+    's|segment|r|keep only customers in a segment|@segments champions potential_loyalist promising need_attention about_to_sleep cant_lose lost hibernating others lead active repeat churned reactivated rfm:new rfm:loyal rfm:at_risk lifecycle:new lifecycle:loyal lifecycle:at_risk' \
     '|summary||customers and revenue per segment instead of the stream|' \
     '|by|r|group --summary and --migration by|rfm_segment lifecycle rules' \
     '|format|r|format of --summary and --migration|text csv tsv' \
@@ -160,6 +161,32 @@ function __crm_no_cmd
     return 0
 end
 
+# The configuration's rule segments (the keys under "segments:" of --config
+# on the line, else $CRM_CONFIG, else the XDG default).
+function __crm_config_segments
+    set -l cfg $CRM_CONFIG
+    test -n "$cfg"; or set -l cfg (set -q XDG_CONFIG_HOME; and echo $XDG_CONFIG_HOME; or echo $HOME/.config)/crm/config.yaml
+    set -l words (commandline -opc)
+    for i in (seq (count $words))
+        if test "$words[$i]" = --config; and test $i -lt (count $words)
+            set cfg $words[(math $i + 1)]
+        else if string match -q -- '--config=*' $words[$i]
+            set cfg (string replace -- '--config=' '' $words[$i])
+        end
+    end
+    test -r "$cfg"; or return 0
+    set -l in_segments 0
+    while read -l line
+        if string match -qr '^segments:' -- $line
+            set in_segments 1
+        else if string match -qr '^[^ \t#]' -- $line
+            set in_segments 0
+        else if test $in_segments = 1
+            string match -r --groups-only '^[ \t]+([A-Za-z_][A-Za-z0-9_]*)[ \t]*:' -- $line
+        end
+    end < $cfg
+end
+
 # Register the options of tool $argv[1] for crm-TOOL and for "crm TOOL".
 function __crm_register
     set -l tool $argv[1]
@@ -172,6 +199,8 @@ function __crm_register
         if test "$f[3]" = r
             if test "$f[5]" = @file
                 set -a args -r
+            else if string match -q '@segments *' -- $f[5]
+                set -a args -x -a "(__crm_config_segments) "(string replace '@segments ' '' -- $f[5])
             else if test -n "$f[5]"
                 # -a is expanded like a command line: escape ";" and friends
                 set -a args -x -a (string join ' ' -- (string escape -- (string split ' ' -- $f[5])))

@@ -61,7 +61,7 @@ _crm_specs_dedupe=(
 
 _crm_specs_segment=(
   '(-w --where)'{-w+,--where=}'[keep only customers for whom EXPR holds]:rule expression: '
-  '(-s --segment)'{-s+,--segment=}'[keep only customers in a segment]:segment:(champions potential_loyalist promising need_attention about_to_sleep cant_lose lost hibernating others lead active repeat churned reactivated rfm:new rfm:loyal rfm:at_risk lifecycle:new lifecycle:loyal lifecycle:at_risk)'
+  '(-s --segment)'{-s+,--segment=}'[keep only customers in a segment]:segment:_crm_segments'
   '(--migration)--summary[customers and revenue per segment instead of the stream]'
   '--by=[group --summary and --migration by]:group:(rfm_segment lifecycle rules)'
   '--format=[format of --summary and --migration]:format:(text csv tsv)'
@@ -127,6 +127,19 @@ _crm_specs_remind=(
   '1:command:((list\:"stored reminders" done\:"mark a reminder done, logging an interaction" snooze\:"hide a reminder until a day" reclaim\:"customers due back to the shared pool"))'
   '2:reminder id: '
 )
+
+# The segments --segment takes: the built-in RFM segments and lifecycle
+# stages, and the configuration's rule segments (the keys under
+# "segments:" of --config on the line, else $CRM_CONFIG, else the XDG
+# default).
+_crm_segments() {
+  local cfg=${opt_args[--config]:-${CRM_CONFIG:-${XDG_CONFIG_HOME:-$HOME/.config}/crm/config.yaml}}
+  local -a segs
+  segs=(champions potential_loyalist promising need_attention about_to_sleep cant_lose lost hibernating others lead active repeat churned reactivated rfm:new rfm:loyal rfm:at_risk lifecycle:new lifecycle:loyal lifecycle:at_risk)
+  [[ -r $cfg ]] && segs+=(${(f)"$(awk '/^segments:/ { in_s = 1; next } /^[^ \t#]/ { in_s = 0 }
+    in_s && /^[ \t]+[A-Za-z_][A-Za-z0-9_]*[ \t]*:/ { sub(/^[ \t]+/, ""); sub(/[ \t]*:.*/, ""); print }' $cfg)"})
+  compadd -a segs
+}
 
 _crm_tool() {
   local tool=$1 specs

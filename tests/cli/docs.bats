@@ -112,6 +112,39 @@ complete_line() {
 	[[ $'\n'"$output"$'\n' == *$'\nlapsed\n'* ]]
 }
 
+@test "fish: crm-segment --segment <TAB> offers the RFM segments and the configuration's own" {
+	CRM_CONFIG="$DATA/sample/config.yaml" run -0 --separate-stderr fish --no-config -c \
+		'source $argv[1]/completions/crm.fish; complete -C "crm-segment --segment "' "$ROOT"
+	[ -z "$stderr" ]
+	for w in champions rfm:at_risk vip lapsed; do [[ $'\n'"$output" == *$'\n'"$w"$'\t'* ]]; done
+	run -0 fish --no-config -c 'source $argv[1]/completions/crm.fish
+		complete -C "crm segment --config $argv[2] -s la"' "$ROOT" "$DATA/sample/config.yaml"
+	[[ "$output" == "lapsed"$'\t'* ]]
+	[ "${#lines[@]}" -eq 1 ]
+}
+
+@test "zsh: the --segment values are the RFM segments and the configuration's own" {
+	grep -qF -- "[keep only customers in a segment]:segment:_crm_segments'" "$ROOT/completions/crm.zsh"
+	# _crm_segments with compadd replaced by a printer (the completion
+	# system itself needs a terminal); opt_args is what _arguments fills.
+	cd "$BATS_TEST_TMPDIR"
+	cat > zt.zsh <<-'EOF2'
+	_arguments() { :; }; _describe() { :; }; _files() { :; }; compadd() { :; }
+	source "$1/completions/crm.zsh"
+	compadd() { [[ $1 == -a ]] && print -rl -- ${(P)2}; }
+	typeset -A opt_args
+	[[ -n $2 ]] && opt_args[--config]=$2
+	_crm_segments
+	EOF2
+	CRM_CONFIG="$DATA/sample/config.yaml" run -0 --separate-stderr zsh -f zt.zsh "$ROOT"
+	for w in champions lifecycle:new vip lapsed; do [[ $'\n'"$output"$'\n' == *$'\n'"$w"$'\n'* ]]; done
+	CRM_CONFIG= run -0 --separate-stderr zsh -f zt.zsh "$ROOT" "$DATA/sample/config.yaml"
+	[[ $'\n'"$output"$'\n' == *$'\nlapsed\n'* ]]
+	CRM_CONFIG=/nonexistent run -0 --separate-stderr zsh -f zt.zsh "$ROOT"
+	[[ "$output" != *lapsed* ]]
+	[[ $'\n'"$output"$'\n' == *$'\nchampions\n'* ]]
+}
+
 @test "bash: one option and one option value complete for every tool" {
 	while read -r tool opt want_opt valopt want_val; do
 		run -0 --separate-stderr complete_line "crm-$tool" "$opt"
