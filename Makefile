@@ -99,7 +99,8 @@ demo: deps
 # Chromium draws it (tests/cli/report.bats takes the same picture in check).
 report-shot: all
 	@CRM_BIN=$(CURDIR)/$(B)/bin sh tests/report-shot.sh $(CURDIR)/$(B)/report-shot.png
-	@echo "report-shot: $(B)/report-shot.png and report-shot.html"
+	@CRM_BIN=$(CURDIR)/$(B)/bin REPORT_LANG=zh-TW sh tests/report-shot.sh $(CURDIR)/$(B)/report-shot-zh-TW.png
+	@echo "report-shot: $(B)/report-shot.png (English) and report-shot-zh-TW.png (繁體), each with its .html"
 
 bench: all
 	@CRM_BIN=$(CURDIR)/$(B)/bin sh tests/bench/run.sh

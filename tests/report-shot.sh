@@ -1,5 +1,6 @@
 #!/bin/sh
 # report-shot.sh OUT.png [HTML]: the HTML report of the hand-made data set
+# (in the language REPORT_LANG names: en, zh-CN or zh-TW; default en)
 # (tests/data/report, as of 2026-11-23) rendered by headless Chromium into
 # OUT.png; the page itself is kept as HTML (default OUT.png with .html).
 # Exit 77 when chromium is not installed. Used by `make report-shot` and by
@@ -17,7 +18,8 @@ export XDG_CONFIG_HOME="$tmp/config" XDG_DATA_HOME="$tmp/data"
 for f in customers orders tickets interactions; do
 	"$CRM_BIN/crm-import" -q "$here/data/report/$f.csv"
 done
-printf 'report:\n  targets:\n    churn_rate: {max: 0.05}\n    revenue: {min: 500}\n' > "$tmp/c.yaml"
+printf 'report:\n  lang: %s\n  targets:\n    churn_rate: {max: 0.05}\n    revenue: {min: 500}\n' \
+	"${REPORT_LANG:-en}" > "$tmp/c.yaml"
 "$CRM_BIN/crm-report" --config "$tmp/c.yaml" --format html > "$html"
 # Chromium wants a writable home for its profile; keep it in the temp dir.
 HOME="$tmp" chromium --headless --no-sandbox --disable-gpu --hide-scrollbars \
