@@ -203,7 +203,7 @@ crm_xlsx_sheet_name(const char *name, char *out)
 		n = utf8_next(s, &cp);
 		if (cp == 0xFFFD && n == 1 && *s >= 0x80)
 			out[o++] = '_';
-		else if (cp < 0x20 || strchr("[]:*?/\\", (int)cp) != NULL)
+		else if (cp < 0x20 || (cp < 0x80 && strchr("[]:*?/\\", (int)cp) != NULL))
 			out[o++] = '_';
 		else {
 			memcpy(out + o, s, n);
