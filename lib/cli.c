@@ -182,7 +182,7 @@ crm_cli_output(const char *path, bool binary)
 {
 	int fd;
 
-	if (path == NULL) {
+	if (path == NULL || strcmp(path, "-") == 0) {
 		if (binary && isatty(STDOUT_FILENO))
 			crm_die(CRM_EX_USAGE, "will not write an .xlsx workbook to a terminal; "
 			        "redirect stdout or use --output FILE");

@@ -1,8 +1,9 @@
 /*
  * doc — a report as a document of titled sections, each one table of
  * strings (lib/render), written as aligned text, Markdown, CSV/TSV, JSON, a
- * self-contained HTML page or an .xlsx workbook (a sheet per section). Renderers know nothing of the store: a tool
- * fills the document (lib/report for crm-report) and picks a format.
+ * self-contained HTML page or an .xlsx workbook (a sheet per section).
+ * Renderers know nothing of the store: a tool fills the document
+ * (lib/report for crm-report) and picks a format.
  *
  * HTML is made for mail clients (Gmail, Outlook): no script, no style sheet
  * or image fetched from anywhere, CSS only in style attributes, charts as

@@ -323,6 +323,8 @@ status s General" ]
 	cmp want.csv got.csv
 	run -0 --separate-stderr crm-segment -q --all -o got2.csv
 	cmp want.csv got2.csv
+	run -0 --separate-stderr bash -c 'crm-segment -q --all --output - > got3.csv'
+	cmp want.csv got3.csv
 	crm-segment -q --all --summary --format text > want.txt
 	run -0 --separate-stderr crm-segment -q --all --summary --format text --output got.txt
 	cmp want.txt got.txt

@@ -109,8 +109,11 @@ test_sheet_names_made_valid(void **state)
 	/* 31 characters at most, counted as Excel counts them */
 	crm_xlsx_sheet_name("abcdefghijklmnopqrstuvwxyz0123456789", out);
 	assert_string_equal(out, "abcdefghijklmnopqrstuvwxyz01234");
-	crm_xlsx_sheet_name("客户客户客户客户客户客户客户客户客户客户客户客户客户客户客户客户客户", out);
-	assert_string_equal(out, "客户客户客户客户客户客户客户客户客户客户客户客户客户客户客户客");
+	/* 34 CJK characters: 31 kept (93 bytes) */
+	crm_xlsx_sheet_name("客户客户客户客户客户客户客户客户客户客户客户客户客户客户客户客户客户",
+	                    out);
+	assert_string_equal(out,
+	                    "客户客户客户客户客户客户客户客户客户客户客户客户客户客户客户客");
 	/* a character beyond U+FFFF takes two of the 31 */
 	crm_xlsx_sheet_name("😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀", out);
 	assert_string_equal(out, "😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀");
