@@ -49,8 +49,9 @@ static const char usage[] =
 	"\n"
 	"  -o, --owner NAME       only the reminders of this owner\n"
 	"      --by-owner         group the list by owner\n"
-	"  -f, --format FMT       text, csv, tsv, json or ics (default: text on a\n"
-	"                         terminal, else csv)\n"
+	"  -f, --format FMT       text, csv, tsv, json, ics or xlsx (default: text on\n"
+	"                         a terminal, else csv)\n"
+	"      --output FILE      write the list to FILE instead of standard output\n"
 	"      --template FILE    message template with {{name}}-style placeholders\n"
 	"      --status STATUS    list: open, done, snoozed, cancelled or all\n"
 	"                         (default open)\n"
@@ -75,7 +76,7 @@ static const char usage[] =
 
 enum {
 	OPT_BY_OWNER = 1, OPT_TEMPLATE, OPT_STATUS, OPT_NOTE, OPT_UNTIL, OPT_DAYS, OPT_ALL,
-	OPT_APPLY, OPT_RESTORE, OPT_MASK, OPT_MAIL, OPT_SUBJECT, OPT_FROM
+	OPT_APPLY, OPT_RESTORE, OPT_MASK, OPT_MAIL, OPT_SUBJECT, OPT_FROM, OPT_OUTPUT
 };
 
 static const struct option longopts[] = {
@@ -94,12 +95,13 @@ static const struct option longopts[] = {
 	{"mail", no_argument, NULL, OPT_MAIL},
 	{"subject", required_argument, NULL, OPT_SUBJECT},
 	{"from", required_argument, NULL, OPT_FROM},
+	{"output", required_argument, NULL, OPT_OUTPUT}, /* -o is --owner */
 	CRM_CLI_COMMON_OPTIONS,
 	{NULL, 0, NULL, 0},
 };
 
 enum command { CMD_RUN, CMD_LIST, CMD_DONE, CMD_SNOOZE, CMD_RECLAIM };
-enum out_format { OUT_TEXT, OUT_CSV, OUT_TSV, OUT_JSON, OUT_ICS };
+enum out_format { OUT_TEXT, OUT_CSV, OUT_TSV, OUT_JSON, OUT_ICS, OUT_XLSX };
 
 struct options {
 	struct crm_common common;
@@ -108,7 +110,7 @@ struct options {
 	const char *owner, *template_path, *status, *note, *until;
 	long long days, restore;
 	bool by_owner, all, dash, have_format, apply, mask, mail;
-	const char *subject, *from;
+	const char *subject, *from, *output;
 	const struct crm_config *cfg; /* set once loaded */
 	enum out_format format;
 	int64_t today;     /* the --as-of day */
@@ -118,14 +120,14 @@ struct options {
 static enum out_format
 parse_format(const char *arg)
 {
-	static const char *const names[] = { "text", "csv", "tsv", "json", "ics" };
+	static const char *const names[] = { "text", "csv", "tsv", "json", "ics", "xlsx" };
 	size_t i;
 
-	for (i = 0; i < 5; i++)
+	for (i = 0; i < 6; i++)
 		if (strcmp(arg, names[i]) == 0)
 			return (enum out_format)i;
-	crm_cli_usage_error("option '--format': \"%s\" is not one of text, csv, tsv, json, ics",
-	                    arg);
+	crm_cli_usage_error("option '--format': \"%s\" is not one of text, csv, tsv, json, ics, "
+	                    "xlsx", arg);
 }
 
 static void
@@ -194,6 +196,9 @@ parse_options(int argc, char **argv, struct options *o)
 		case OPT_RESTORE:
 			o->restore = crm_cli_number("--restore", optarg, 1, INT64_MAX);
 			break;
+		case OPT_OUTPUT:
+			o->output = optarg;
+			break;
 		default:
 			crm_cli_usage_error("unexpected option");
 		}
@@ -236,6 +241,7 @@ parse_options(int argc, char **argv, struct options *o)
 	if (o->cmd == CMD_RECLAIM && o->have_format && o->format != OUT_TEXT &&
 	    o->format != OUT_CSV && o->format != OUT_TSV)
 		crm_cli_usage_error("reclaim writes text, csv or tsv");
+	crm_cli_output(o->output, o->format == OUT_XLSX && (o->cmd == CMD_RUN || o->cmd == CMD_LIST));
 	if (!o->have_format)
 		o->format = isatty(STDOUT_FILENO) ? OUT_TEXT : o->common.tsv ? OUT_TSV : OUT_CSV;
 	o->now_secs = crm_cli_now(&o->common);
@@ -886,6 +892,10 @@ static const char *const col_names[C_NCOLS] = {
 	"reminder_id", "due", "rule", "priority", "customer_id", "name", "owner", "channel",
 	"contact", "reason", "message", "status",
 };
+/* Their types in a workbook: the rest, contacts above all, stay text. */
+static const enum crm_coltype col_types[C_NCOLS] = {
+	[C_ID] = CRM_COL_INT, [C_DUE] = CRM_COL_DATE, [C_CUSTOMER] = CRM_COL_INT,
+};
 
 /* A template: {{column}} replaced by the reminder's column of that name
  * (crm_render_template: nothing else interpreted). */
@@ -1135,7 +1145,7 @@ static void
 sink_begin(struct sink *k, const struct options *o)
 {
 	k->o = o;
-	k->collect = o->format == OUT_TEXT || o->by_owner || o->mail;
+	k->collect = o->format == OUT_TEXT || o->format == OUT_XLSX || o->by_owner || o->mail;
 	if (o->mail)
 		return;
 	if (o->format == OUT_CSV || o->format == OUT_TSV) {
@@ -1165,6 +1175,7 @@ emit(struct sink *k, char *const *cells)
 		ics_row(stdout, cells, k->stamp);
 		break;
 	case OUT_TEXT:
+	case OUT_XLSX:
 		break;
 	}
 	k->n++;
@@ -1286,12 +1297,15 @@ sink_end(struct sink *k)
 		by_owner_sort = o->by_owner;
 		qsort(rows->cells, rows->n, ROW_STRIDE * sizeof(char *), owner_cmp);
 		k->n = 0;
-		if (o->format == OUT_TEXT) {
+		if (o->format == OUT_TEXT || o->format == OUT_XLSX) {
 			crm_table *t = crm_table_new(col_names, C_NCOLS);
 
 			for (r = 0; r < rows->n; r++)
 				crm_table_add(t, (const char *const *)&rows->cells[r * ROW_STRIDE]);
-			status = crm_table_write(t, stdout, CRM_FORMAT_TEXT, o->common.excel_safe);
+			crm_table_set_types(t, col_types);
+			crm_table_set_name(t, "reminders");
+			status = crm_table_write(t, stdout, o->format == OUT_XLSX ? CRM_FORMAT_XLSX :
+			                         CRM_FORMAT_TEXT, o->common.excel_safe);
 			crm_table_free(t);
 			k->n = rows->n;
 		} else {

@@ -42,8 +42,10 @@ static const char usage[] =
 	"                         (may be repeated)\n"
 	"      --by NAME          split the KPI table by a column of the input stream\n"
 	"                         or a customer field (region, owner, source, ...)\n"
-	"  -f, --format FMT       text, csv, tsv, json, markdown or html (default:\n"
-	"                         text on a terminal, else csv)\n"
+	"  -f, --format FMT       text, csv, tsv, json, markdown, html or xlsx (a\n"
+	"                         workbook, a sheet per section; default: text on a\n"
+	"                         terminal, else csv)\n"
+	"  -o, --output FILE      write the report to FILE instead of standard output\n"
 	"      --section NAME     only this section: kpi, trend, segments, cohorts,\n"
 	"                         top or at-risk (may be repeated)\n"
 	"      --cohorts N        months in the cohort triangle (default 12)\n"
@@ -72,6 +74,7 @@ static const struct option longopts[] = {
 	{"to", required_argument, NULL, OPT_TO},
 	{"by", required_argument, NULL, OPT_BY},
 	{"format", required_argument, NULL, 'f'},
+	{"output", required_argument, NULL, 'o'},
 	{"section", required_argument, NULL, OPT_SECTION},
 	{"cohorts", required_argument, NULL, OPT_COHORTS},
 	{"top", required_argument, NULL, OPT_TOP},
@@ -88,7 +91,7 @@ static const struct option longopts[] = {
 
 struct options {
 	struct crm_common common;
-	const char *period, *by, *subject;
+	const char *period, *by, *subject, *output;
 	const char *to[16];
 	size_t nto;
 	int64_t from_day, to_day;
@@ -103,7 +106,7 @@ parse_options(int argc, char **argv, struct options *o)
 	int opt;
 
 	o->lang = -3;
-	while ((opt = crm_cli_getopt(argc, argv, "p:f:" CRM_CLI_COMMON_SHORT, longopts)) != -1) {
+	while ((opt = crm_cli_getopt(argc, argv, "p:f:o:" CRM_CLI_COMMON_SHORT, longopts)) != -1) {
 		if (crm_cli_common(opt, optarg, &o->common, usage))
 			continue;
 		switch (opt) {
@@ -137,8 +140,11 @@ parse_options(int argc, char **argv, struct options *o)
 		case 'f':
 			if ((o->format = crm_doc_format_parse(optarg)) < 0)
 				crm_cli_usage_error("option '--format': \"%s\" is not one of text, csv, "
-				                    "tsv, json, markdown, html", optarg);
+				                    "tsv, json, markdown, html, xlsx", optarg);
 			o->have_format = true;
+			break;
+		case 'o':
+			o->output = optarg;
 			break;
 		case OPT_SECTION: {
 			unsigned bit = crm_report_section_parse(optarg);
@@ -195,6 +201,7 @@ parse_options(int argc, char **argv, struct options *o)
 		crm_cli_usage_error("--subject and --to ADDRESS go with --mail");
 	if (o->mail && o->have_format)
 		crm_cli_usage_error("--mail writes text and HTML; it takes no --format");
+	crm_cli_output(o->output, o->have_format && o->format == CRM_DOC_XLSX && !o->explain);
 	if (!o->have_format)
 		o->format = isatty(STDOUT_FILENO) ? CRM_DOC_TEXT :
 		    o->common.tsv ? CRM_DOC_TSV : CRM_DOC_CSV;

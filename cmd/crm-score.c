@@ -46,8 +46,10 @@ static const char usage[] =
 	"      --holdout            with --calibration-end: predicted against actual\n"
 	"                           purchases in the holdout, by calibration frequency\n"
 	"      --params             print the fitted parameters instead of the stream\n"
-	"      --format FMT         text, csv or tsv for --params and --holdout\n"
-	"                           (default: text on a terminal, else csv)\n"
+	"      --format FMT         text, csv, tsv or xlsx for --params and --holdout\n"
+	"                           (default: text on a terminal, else csv); xlsx\n"
+	"                           also writes the stream as a workbook (typed cells)\n"
+	"  -o, --output FILE        write the results to FILE instead of standard output\n"
 	"      --save               record the scores and parameters in the store\n"
 	"      --all                every customer in the store; ignore standard input\n"
 	CRM_CLI_COMMON_HELP
@@ -68,6 +70,7 @@ static const struct option longopts[] = {
 	{"holdout", no_argument, NULL, OPT_HOLDOUT},
 	{"params", no_argument, NULL, OPT_PARAMS},
 	{"format", required_argument, NULL, OPT_FORMAT},
+	{"output", required_argument, NULL, 'o'},
 	{"save", no_argument, NULL, OPT_SAVE},
 	{"all", no_argument, NULL, OPT_ALL},
 	CRM_CLI_COMMON_OPTIONS,
@@ -76,7 +79,7 @@ static const struct option longopts[] = {
 
 struct options {
 	struct crm_common common;
-	const char *unit, *horizon, *discount, *margin;
+	const char *unit, *horizon, *discount, *margin, *output;
 	const char *cal_end_text;
 	int64_t cal_end;
 	bool have_cal_end, holdout, params, save, all, dash, have_format;
@@ -101,7 +104,7 @@ parse_options(int argc, char **argv, struct options *o)
 {
 	int opt;
 
-	while ((opt = crm_cli_getopt(argc, argv, "u:H:" CRM_CLI_COMMON_SHORT, longopts)) != -1) {
+	while ((opt = crm_cli_getopt(argc, argv, "u:H:o:" CRM_CLI_COMMON_SHORT, longopts)) != -1) {
 		if (crm_cli_common(opt, optarg, &o->common, usage))
 			continue;
 		switch (opt) {
@@ -136,6 +139,9 @@ parse_options(int argc, char **argv, struct options *o)
 		case OPT_PARAMS:
 			o->params = true;
 			break;
+		case 'o':
+			o->output = optarg;
+			break;
 		case OPT_FORMAT:
 			o->format = crm_format_parse(optarg);
 			o->have_format = true;
@@ -155,6 +161,7 @@ parse_options(int argc, char **argv, struct options *o)
 		crm_cli_usage_error("--holdout needs --calibration-end DATE");
 	if (o->holdout && o->params)
 		crm_cli_usage_error("--holdout and --params are separate views; give one");
+	crm_cli_output(o->output, o->format == CRM_FORMAT_XLSX);
 	if (!o->have_format)
 		o->format = crm_format_default(o->common.tsv);
 }
@@ -574,6 +581,12 @@ static const char *const out_cols[] = {
 };
 #define NOUT_BASE 10
 #define NOUT_HOLD 12
+/* Their types in a workbook (money: MONEY0 set from the currency). */
+static const enum crm_coltype out_types[NOUT_HOLD] = {
+	CRM_COL_INT, CRM_COL_DECIMAL, CRM_COL_DECIMAL, CRM_COL_DECIMAL, CRM_COL_DECIMAL,
+	CRM_COL_DECIMAL, CRM_COL_MONEY0, CRM_COL_MONEY0, CRM_COL_INT, CRM_COL_INT, CRM_COL_INT,
+	CRM_COL_DECIMAL,
+};
 
 static void
 fmt_real(char *out, const char *spec, double v)
@@ -643,6 +656,8 @@ write_params(const struct run *run)
 	size_t i;
 	int status;
 
+	crm_table_set_name(t, "params");
+	crm_table_set_type(t, 1, CRM_COL_DECIMAL);
 	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
 		if (!rows[i].have)
 			val[0] = '\0';
@@ -699,10 +714,16 @@ write_holdout(const struct run *run, const struct holdout *hd)
 	static const char *const label[9] = { "0", "1", "2", "3", "4", "5", "6", "7+", "all" };
 	char c[6][32], today[16];
 	const char *cells[6];
+	static const enum crm_coltype types[6] = {
+		CRM_COL_TEXT, CRM_COL_INT, CRM_COL_INT, CRM_COL_DECIMAL, CRM_COL_DECIMAL,
+		CRM_COL_DECIMAL
+	};
 	crm_table *t = crm_table_new(header, 6);
 	double n = (double)hd->count, cov, va, vp;
 	int g, status;
 
+	crm_table_set_name(t, "holdout");
+	crm_table_set_types(t, types);
 	for (g = 0; g < 9; g++) {
 		snprintf(c[1], 32, "%lld", hd->n[g]);
 		snprintf(c[2], 32, "%.0f", hd->actual[g]);
@@ -810,8 +831,9 @@ run_customers(struct run *run, crm_store *s)
 	bool stream_out = !o->params && !o->holdout;
 	size_t ncols = o->have_cal_end ? NOUT_HOLD : NOUT_BASE, i;
 	const char *vals[NOUT_HOLD + 3], *hdr[NOUT_HOLD + 3];
+	enum crm_coltype types[NOUT_HOLD + 3] = { CRM_COL_INT }; /* 1, 2: text */
 	char text[NOUT_HOLD][32], idbuf[32];
-	crm_csv_writer *w = NULL;
+	crm_out *w = NULL;
 	struct holdout hd = {0};
 	struct saver sv = {0};
 	struct scores sc;
@@ -821,14 +843,18 @@ run_customers(struct run *run, crm_store *s)
 	int status = 0;
 
 	if (stream_out) {
-		w = crm_csv_writer_new(stdout, "<stdout>", o->common.tsv, o->common.excel_safe);
-		if (run->in == NULL) {
-			hdr[0] = "customer_id", hdr[1] = "external_id", hdr[2] = "name";
-			for (i = 0; i < ncols; i++)
-				hdr[3 + i] = out_cols[i];
-			crm_csv_write_row(w, hdr, ncols + 3);
-		} else
-			crm_stream_write_header(run->in, w, out_cols, ncols);
+		/* Without a stream the key fields come first (ours, typed). */
+		size_t at = run->in == NULL ? 3 : 0;
+
+		w = crm_out_new(o->format == CRM_FORMAT_XLSX ? CRM_FORMAT_XLSX : o->common.tsv ?
+		                CRM_FORMAT_TSV : CRM_FORMAT_CSV, o->common.excel_safe, "scores");
+		hdr[0] = "customer_id", hdr[1] = "external_id", hdr[2] = "name";
+		for (i = 0; i < ncols; i++) {
+			hdr[at + i] = out_cols[i];
+			types[at + i] = out_types[i] == CRM_COL_MONEY0 ? CRM_COL_MONEY(run->digits) :
+			    out_types[i];
+		}
+		crm_stream_out_header(run->in, w, hdr, types, ncols + at);
 	}
 	if (o->save)
 		saver_start(&sv, s, run);
@@ -843,19 +869,17 @@ run_customers(struct run *run, crm_store *s)
 		if (!stream_out)
 			continue;
 		format_scores(run, &sc, text, run->in ? vals : vals + 3);
-		if (run->in != NULL)
-			crm_stream_write_row(run->in, w, vals, ncols);
-		else {
+		if (run->in == NULL) {
 			snprintf(idbuf, sizeof idbuf, "%lld", (long long)c->id);
 			vals[0] = idbuf;
 			vals[1] = crm_summary_external_id(run->sum, c);
 			vals[2] = crm_summary_name(run->sum, c);
-			crm_csv_write_row(w, vals, ncols + 3);
 		}
+		crm_stream_out_row(run->in, w, vals, run->in ? ncols : ncols + 3);
 	}
 	crm_progress_done(&o->common);
 	if (w != NULL)
-		crm_status_merge(&status, crm_csv_writer_close(w));
+		crm_status_merge(&status, crm_out_close(w));
 	else if (o->params)
 		crm_status_merge(&status, write_params(run));
 	else

@@ -41,8 +41,10 @@ static const char usage[] =
 	"                         share, instead of the stream\n"
 	"      --by GROUP         group --summary and --migration by rfm_segment\n"
 	"                         (default), lifecycle or rules\n"
-	"      --format FMT       text, csv or tsv for --summary and --migration\n"
-	"                         (default: text on a terminal, else csv)\n"
+	"      --format FMT       text, csv, tsv or xlsx for --summary and --migration\n"
+	"                         (default: text on a terminal, else csv); xlsx also\n"
+	"                         writes the stream as a workbook (typed cells)\n"
+	"  -o, --output FILE      write the results to FILE instead of standard output\n"
 	"      --save             record the segments in the store's history under\n"
 	"                         the --as-of day\n"
 	"      --migration DATE   show how customers moved between segments since the\n"
@@ -63,6 +65,7 @@ static const struct option longopts[] = {
 	{"summary", no_argument, NULL, OPT_SUMMARY},
 	{"by", required_argument, NULL, OPT_BY},
 	{"format", required_argument, NULL, OPT_FORMAT},
+	{"output", required_argument, NULL, 'o'},
 	{"save", no_argument, NULL, OPT_SAVE},
 	{"migration", required_argument, NULL, OPT_MIGRATION},
 	{"explain", no_argument, NULL, OPT_EXPLAIN},
@@ -75,7 +78,7 @@ enum group_by { BY_RFM, BY_LIFECYCLE, BY_RULES };
 
 struct options {
 	struct crm_common common;
-	const char *where, *segment, *migration;
+	const char *where, *segment, *migration, *output;
 	bool summary, save, explain, all, dash;
 	enum group_by by;
 	bool have_format;
@@ -88,7 +91,7 @@ parse_options(int argc, char **argv, struct options *o)
 {
 	int opt;
 
-	while ((opt = crm_cli_getopt(argc, argv, "w:s:" CRM_CLI_COMMON_SHORT, longopts)) != -1) {
+	while ((opt = crm_cli_getopt(argc, argv, "w:s:o:" CRM_CLI_COMMON_SHORT, longopts)) != -1) {
 		if (crm_cli_common(opt, optarg, &o->common, usage))
 			continue;
 		switch (opt) {
@@ -97,6 +100,9 @@ parse_options(int argc, char **argv, struct options *o)
 			break;
 		case 's':
 			o->segment = optarg;
+			break;
+		case 'o':
+			o->output = optarg;
 			break;
 		case OPT_SUMMARY:
 			o->summary = true;
@@ -140,6 +146,7 @@ parse_options(int argc, char **argv, struct options *o)
 		crm_cli_usage_error("--summary and --migration are separate views; give one");
 	if (o->migration && o->by == BY_RULES)
 		crm_cli_usage_error("--migration compares rfm_segment or lifecycle, not rules");
+	crm_cli_output(o->output, o->format == CRM_FORMAT_XLSX && !o->explain);
 	if (!o->have_format)
 		o->format = crm_format_default(o->common.tsv);
 }
@@ -171,6 +178,11 @@ static const char *const out_cols[] = {
 	"last_order", "tenure_days", "rfm_r", "rfm_f", "rfm_m", "rfm_segment", "lifecycle",
 };
 #define NOUT (sizeof(out_cols) / sizeof(out_cols[0]))
+/* Their types in a workbook (money set from the currency). */
+static const enum crm_coltype out_types[NOUT] = {
+	CRM_COL_INT, CRM_COL_INT, CRM_COL_MONEY0, CRM_COL_MONEY0, CRM_COL_DATE, CRM_COL_DATE,
+	CRM_COL_INT, CRM_COL_INT, CRM_COL_INT, CRM_COL_INT, CRM_COL_TEXT, CRM_COL_TEXT,
+};
 
 struct names {
 	const char **v;
@@ -570,10 +582,16 @@ write_summary(const struct run *run, const struct groups *g, long long total_cus
 	bool text = run->o->format == CRM_FORMAT_TEXT;
 	char cnt[32], cshare[32], rev[32], rshare[32], raw[32];
 	const char *cells[5];
+	static const enum crm_coltype types[] = {
+		CRM_COL_TEXT, CRM_COL_INT, CRM_COL_PERCENT, CRM_COL_MONEY0, CRM_COL_PERCENT
+	};
 	crm_table *t = crm_table_new(header, 5);
 	int status;
 	size_t i;
 
+	crm_table_set_types(t, types);
+	crm_table_set_type(t, 3, CRM_COL_MONEY(crm_money_minor_digits(run->cfg->currency)));
+	crm_table_set_name(t, "summary");
 	for (i = 0; i < g->n; i++) {
 		if (g->customers[i] == 0 && text)
 			continue;
@@ -763,6 +781,9 @@ migration_write(struct migration *mg, const struct run *run)
 		cells[c + 1] = mg->from_g.label[c];
 	cells[ncols - 1] = "total";
 	t = crm_table_new(cells, ncols);
+	crm_table_set_name(t, "migration");
+	for (c = 1; c < ncols; c++)
+		crm_table_set_type(t, c, CRM_COL_INT);
 	for (r = 0; r < mg->nfrom; r++) {
 		cells[0] = r + 1 == mg->nfrom ? "(not_saved)" : mg->from_g.label[r];
 		for (total = 0, c = 0; c < mg->nto; c++) {
@@ -821,7 +842,8 @@ run_customers(struct run *run, crm_store *s)
 	size_t ncols = NOUT + run->cfg->nsegments, i;
 	const char **vals = crm_xcalloc(ncols + 3, sizeof(*vals));
 	const char **hdr = crm_xcalloc(ncols + 3, sizeof(*hdr));
-	crm_csv_writer *w = NULL;
+	enum crm_coltype *types = crm_xcalloc(ncols + 3, sizeof(*types));
+	crm_out *w = NULL;
 	struct result res = {0};
 	struct groups g = {0};
 	struct migration mg = {0};
@@ -835,18 +857,19 @@ run_customers(struct run *run, crm_store *s)
 
 	res.in_rule = crm_xcalloc(run->cfg->nsegments + 1, 1);
 	if (stream_out) {
-		w = crm_csv_writer_new(stdout, "<stdout>", o->common.tsv, o->common.excel_safe);
-		if (run->in == NULL) {
-			hdr[0] = "customer_id", hdr[1] = "external_id", hdr[2] = "name";
-			for (i = 0; i < ncols; i++)
-				hdr[3 + i] = i < NOUT ? out_cols[i] :
-				    run->cfg->segments[i - NOUT].name;
-			crm_csv_write_row(w, hdr, ncols + 3);
-		} else {
-			for (i = 0; i < ncols; i++)
-				hdr[i] = i < NOUT ? out_cols[i] : run->cfg->segments[i - NOUT].name;
-			crm_stream_write_header(run->in, w, hdr, ncols);
+		/* Without a stream the key fields come first (ours, typed). */
+		size_t at = run->in == NULL ? 3 : 0;
+
+		w = crm_out_new(o->format == CRM_FORMAT_XLSX ? CRM_FORMAT_XLSX : o->common.tsv ?
+		                CRM_FORMAT_TSV : CRM_FORMAT_CSV, o->common.excel_safe, "segments");
+		hdr[0] = "customer_id", hdr[1] = "external_id", hdr[2] = "name";
+		types[0] = CRM_COL_INT; /* 1, 2: text */
+		for (i = 0; i < ncols; i++) {
+			hdr[at + i] = i < NOUT ? out_cols[i] : run->cfg->segments[i - NOUT].name;
+			types[at + i] = i >= NOUT ? CRM_COL_INT : out_types[i] == CRM_COL_MONEY0 ?
+			    CRM_COL_MONEY(crm_summary_digits(run->sum)) : out_types[i];
 		}
+		crm_stream_out_header(run->in, w, hdr, types, ncols + at);
 	} else if (o->summary)
 		groups_init(&g, run);
 	else
@@ -862,14 +885,12 @@ run_customers(struct run *run, crm_store *s)
 		written++;
 		if (stream_out) {
 			format_result(run, &res, run->in ? vals : vals + 3);
-			if (run->in != NULL)
-				crm_stream_write_row(run->in, w, vals, ncols);
-			else {
+			if (run->in == NULL) {
 				vals[0] = crm_fmt_int(c->id, idbuf);
 				vals[1] = crm_summary_external_id(run->sum, c);
 				vals[2] = crm_summary_name(run->sum, c);
-				crm_csv_write_row(w, vals, ncols + 3);
 			}
+			crm_stream_out_row(run->in, w, vals, run->in ? ncols : ncols + 3);
 		} else if (o->summary) {
 			groups_add(&g, run, &res);
 			revenue += c->monetary;
@@ -880,7 +901,7 @@ run_customers(struct run *run, crm_store *s)
 	}
 	crm_progress_done(&o->common);
 	if (w != NULL)
-		crm_status_merge(&status, crm_csv_writer_close(w));
+		crm_status_merge(&status, crm_out_close(w));
 	else if (o->summary) {
 		crm_status_merge(&status, write_summary(run, &g, written, revenue));
 		groups_free(&g);
@@ -906,6 +927,7 @@ run_customers(struct run *run, crm_store *s)
 	free(res.in_rule);
 	free(vals);
 	free(hdr);
+	free(types);
 	return status;
 }
 

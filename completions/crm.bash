@@ -18,16 +18,16 @@ declare -A _crm_opts=(
 	[dedupe]="--merge --review --apply --undo --list-merges --stream --ignore
 		--encoding --merge-threshold --review-threshold --all-pairs --explain --mask
 		--db --config --as-of -q --quiet -t --tsv --excel-safe -h --help --version"
-	[segment]="-w --where -s --segment --summary --by --format --save --migration
+	[segment]="-w --where -s --segment --summary --by --format -o --output --save --migration
 		--explain --all --db --config --as-of -q --quiet -t --tsv --excel-safe
 		-h --help --version"
 	[score]="-u --unit -H --horizon --discount-rate --margin --calibration-end
-		--holdout --params --format --save --all --db --config --as-of -q --quiet
+		--holdout --params --format -o --output --save --all --db --config --as-of -q --quiet
 		-t --tsv --excel-safe -h --help --version"
-	[report]="-p --period --from --to --by -f --format --section --cohorts --top
+	[report]="-p --period --from --to --by -f --format -o --output --section --cohorts --top
 		--check-targets --quiet-if-ok --lang --mail --subject --explain --all --db --config
 		--as-of -q --quiet -t --tsv --excel-safe -h --help --version"
-	[remind]="-o --owner --by-owner -f --format --template --status --note --until
+	[remind]="-o --owner --by-owner -f --format --output --template --status --note --until
 		--days --all --apply --restore --mask --mail --subject --from --db --config --as-of -q --quiet -t --tsv --excel-safe
 		-h --help --version"
 	[forget]="-n --dry-run -e --external --db --config --as-of -q --quiet -t --tsv
@@ -68,7 +68,9 @@ declare -A _crm_args=(
 	["segment -s"]="@segments champions potential_loyalist promising need_attention about_to_sleep cant_lose lost hibernating others lead active repeat churned reactivated rfm:new rfm:loyal rfm:at_risk lifecycle:new lifecycle:loyal lifecycle:at_risk"
 	["segment --segment"]="@segments champions potential_loyalist promising need_attention about_to_sleep cant_lose lost hibernating others lead active repeat churned reactivated rfm:new rfm:loyal rfm:at_risk lifecycle:new lifecycle:loyal lifecycle:at_risk"
 	["segment --by"]="rfm_segment lifecycle rules"
-	["segment --format"]="text csv tsv"
+	["segment --format"]="text csv tsv xlsx"
+	["segment -o"]=@file
+	["segment --output"]=@file
 	["segment --migration"]=@none
 	["segment --db"]=@file
 	["segment --config"]=@file
@@ -80,7 +82,9 @@ declare -A _crm_args=(
 	["score --discount-rate"]=@none
 	["score --margin"]=@none
 	["score --calibration-end"]=@none
-	["score --format"]="text csv tsv"
+	["score --format"]="text csv tsv xlsx"
+	["score -o"]=@file
+	["score --output"]=@file
 	["score --db"]=@file
 	["score --config"]=@file
 	["score --as-of"]=@none
@@ -89,8 +93,10 @@ declare -A _crm_args=(
 	["report --from"]=@none
 	["report --to"]=@none
 	["report --by"]="region owner source city country industry size channel status tags rfm_segment lifecycle"
-	["report -f"]="text csv tsv json markdown html"
-	["report --format"]="text csv tsv json markdown html"
+	["report -f"]="text csv tsv json markdown html xlsx"
+	["report --format"]="text csv tsv json markdown html xlsx"
+	["report -o"]=@file
+	["report --output"]=@file
 	["report --section"]="kpi trend segments cohorts top at-risk"
 	["report --cohorts"]=@none
 	["report --top"]=@none
@@ -101,8 +107,9 @@ declare -A _crm_args=(
 	["report --as-of"]=@none
 	["remind -o"]=@none
 	["remind --owner"]=@none
-	["remind -f"]="text csv tsv json ics"
-	["remind --format"]="text csv tsv json ics"
+	["remind -f"]="text csv tsv json ics xlsx"
+	["remind --format"]="text csv tsv json ics xlsx"
+	["remind --output"]=@file
 	["remind --template"]=@file
 	["remind --status"]="open done snoozed cancelled all"
 	["remind --restore"]=@none

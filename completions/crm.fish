@@ -63,7 +63,8 @@ set -g __crm_opts_segment \
     's|segment|r|keep only customers in a segment|@segments champions potential_loyalist promising need_attention about_to_sleep cant_lose lost hibernating others lead active repeat churned reactivated rfm:new rfm:loyal rfm:at_risk lifecycle:new lifecycle:loyal lifecycle:at_risk' \
     '|summary||customers and revenue per segment instead of the stream|' \
     '|by|r|group --summary and --migration by|rfm_segment lifecycle rules' \
-    '|format|r|format of --summary and --migration|text csv tsv' \
+    '|format|r|format of --summary and --migration; xlsx also the stream|text csv tsv xlsx' \
+    'o|output|r|write the results to FILE|@file' \
     '|save||record the segments in the store history under the --as-of day|' \
     '|migration|r|moves between segments since the history saved on DATE|' \
     '|explain||print the definitions in use and exit|' \
@@ -77,7 +78,8 @@ set -g __crm_opts_score \
     '|calibration-end|r|fit on orders up to DATE; hold out the rest|' \
     '|holdout||predicted against actual purchases in the holdout|' \
     '|params||print the fitted parameters instead of the stream|' \
-    '|format|r|format of --params and --holdout|text csv tsv' \
+    '|format|r|format of --params and --holdout; xlsx also the stream|text csv tsv xlsx' \
+    'o|output|r|write the results to FILE|@file' \
     '|save||record the scores and parameters in the store|' \
     '|all||every customer in the store; ignore standard input|'
 
@@ -90,7 +92,8 @@ set -g __crm_opts_report \
     '|from|r|first day of a period of your own (YYYY-MM-DD)|' \
     '|to|r|last day of the period; with --mail an address|' \
     '|by|r|split the KPI table by a stream column or customer field|region owner source city country industry size channel status tags rfm_segment lifecycle' \
-    'f|format|r|output format|text csv tsv json markdown html' \
+    'f|format|r|output format|text csv tsv json markdown html xlsx' \
+    'o|output|r|write the report to FILE|@file' \
     '|section|r|only this section|kpi trend segments cohorts top at-risk' \
     '|cohorts|r|months in the cohort triangle|' \
     '|top|r|rows of the customer lists|' \
@@ -105,7 +108,8 @@ set -g __crm_opts_report \
 set -g __crm_opts_remind \
     'o|owner|r|only the reminders of this owner|' \
     '|by-owner||group the list by owner|' \
-    'f|format|r|output format|text csv tsv json ics' \
+    'f|format|r|output format|text csv tsv json ics xlsx' \
+    '|output|r|write the list to FILE|@file' \
     '|template|r|message template with {{column}} placeholders|@file' \
     '|status|r|with list, the reminders with this status|open done snoozed cancelled all' \
     '|note|r|with done, a note for the interaction logged|' \

@@ -2,6 +2,7 @@
 #include "cli.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -156,6 +157,9 @@ crm_cli_db_path(const struct crm_common *c)
 	return crm_xasprintf("%s/.local/share/crm/crm.db", home);
 }
 
+/* --output FILE, once crm_cli_output has made it standard output. */
+static const char *output_path;
+
 int
 crm_cli_finish(int status)
 {
@@ -163,14 +167,45 @@ crm_cli_finish(int status)
 	if (fflush(stdout) != 0 || ferror(stdout)) {
 		if (errno == EPIPE)
 			return status;
-		crm_warn_errno("write error on standard output");
+		crm_warn_errno("write error on %s", output_path ? output_path : "standard output");
 		return CRM_EX_IOERR;
 	}
 	if (fclose(stdout) != 0 && errno != EPIPE) {
-		crm_warn_errno("write error on standard output");
+		crm_warn_errno("write error on %s", output_path ? output_path : "standard output");
 		return CRM_EX_IOERR;
 	}
 	return status;
+}
+
+void
+crm_cli_output(const char *path, bool binary)
+{
+	int fd;
+
+	if (path == NULL || strcmp(path, "-") == 0) {
+		if (binary && isatty(STDOUT_FILENO))
+			crm_die(CRM_EX_USAGE, "will not write an .xlsx workbook to a terminal; "
+			        "redirect stdout or use --output FILE");
+		return;
+	}
+	if (*path == '\0')
+		crm_cli_usage_error("option '--output' needs a file name");
+	/* Nothing is written yet: the file simply takes stdout's place. */
+	if (fflush(stdout) != 0 ||
+	    (fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666)) < 0)
+		crm_die_errno(CRM_EX_IOERR, "%s: cannot create", path);
+	if (fd != STDOUT_FILENO) {
+		if (dup2(fd, STDOUT_FILENO) < 0)
+			crm_die_errno(CRM_EX_IOERR, "%s: cannot create", path);
+		(void)close(fd);
+	}
+	output_path = path;
+}
+
+const char *
+crm_cli_output_name(void)
+{
+	return output_path ? output_path : "<stdout>";
 }
 
 long long

@@ -93,6 +93,18 @@ char *crm_cli_db_path(const struct crm_common *c);
  * return CRM_EX_IOERR, else status unchanged. Call as the last step. */
 int crm_cli_finish(int status);
 
+/* Where the results go, decided once the options are parsed and before any
+ * work. path: --output FILE, or NULL (or "-") for standard output. FILE is
+ * created (or truncated) now and becomes standard output, so every writer
+ * and the default --format (text only on a terminal) follow it; one that
+ * cannot be created is "prog: FILE: cannot create: ..." and exit 74.
+ * binary: the results are a workbook, which never goes to a terminal: with
+ * no FILE and stdout a terminal, "prog: will not write an .xlsx workbook to
+ * a terminal; redirect stdout or use --output FILE" and exit 64. */
+void crm_cli_output(const char *path, bool binary);
+/* The results' name for messages: the --output FILE, else "<stdout>". */
+const char *crm_cli_output_name(void);
+
 /* What may follow a stream tool's options: an optional "-" (standard input
  * is a customer stream), nothing else. Returns true for "-". Anything more,
  * or "-" with --all (all), is a usage error (64). */

@@ -10,6 +10,8 @@
 #include "csvio.h"
 #include "diag.h"
 #include "text.h"
+#include "cli.h"
+#include "xlsxout.h"
 
 struct meta {
 	char *key, *value;
@@ -28,7 +30,8 @@ struct crm_doc {
 int
 crm_doc_format_parse(const char *s)
 {
-	static const char *const names[] = { "text", "csv", "tsv", "json", "markdown", "html" };
+	static const char *const names[] = { "text", "csv", "tsv", "json", "markdown", "html",
+	                                     "xlsx" };
 	int i = crm_index_of(s, names, sizeof(names) / sizeof(names[0]));
 
 	if (i < 0 && strcmp(s, "md") == 0)
@@ -459,10 +462,59 @@ write_csv(const crm_doc *d, FILE *fp, bool tsv, bool excel_safe)
 	return crm_csv_writer_close(w);
 }
 
+/* One section's table as a sheet of the workbook, bar columns left out. */
+static void
+xlsx_section(crm_xlsx *x, const struct crm_doc_section *s)
+{
+	size_t nc = crm_table_ncols(s->t), r, c, k;
+	const char **cells = crm_xcalloc(nc + 1, sizeof(*cells));
+	enum crm_coltype *types = crm_xcalloc(nc + 1, sizeof(*types));
+
+	for (k = 0, c = 0; c < nc; c++) {
+		if (s->bars >> c & 1)
+			continue;
+		cells[k] = crm_table_cell(s->t, 0, c);
+		types[k] = crm_table_type(s->t, c);
+		if (types[k] == CRM_COL_TEXT && (s->numeric >> c & 1))
+			types[k] = CRM_COL_DECIMAL;
+		k++;
+	}
+	crm_xlsx_sheet(x, s->id, cells, types, k);
+	for (r = 1; r <= crm_table_nrows(s->t); r++) {
+		for (c = 0; c < nc; c++)
+			if (!(s->bars >> c & 1))
+				crm_xlsx_cell(x, crm_table_cell(s->t, r, c));
+		crm_xlsx_end_row(x);
+	}
+	free(cells);
+	free(types);
+}
+
+static int
+write_xlsx(const crm_doc *d, FILE *fp)
+{
+	static const char *const about[] = { "field", "value" };
+	crm_xlsx *x = crm_xlsx_new(fp == stdout ? crm_cli_output_name() : "<output>");
+	size_t i;
+
+	if (x == NULL)
+		return CRM_EX_IOERR;
+	for (i = 0; i < d->nsec; i++)
+		if (d->sec[i].t != NULL)
+			xlsx_section(x, &d->sec[i]);
+	crm_xlsx_sheet(x, "about", about, NULL, 2);
+	crm_xlsx_row(x, (const char *const[]){ "title", d->title }, 2);
+	for (i = 0; i < d->nmeta; i++)
+		crm_xlsx_row(x, (const char *const[]){ d->meta[i].key, d->meta[i].value }, 2);
+	return crm_xlsx_close(x, fp);
+}
+
 int
 crm_doc_write(const crm_doc *d, FILE *fp, enum crm_doc_format f, bool excel_safe)
 {
 	switch (f) {
+	case CRM_DOC_XLSX:
+		return write_xlsx(d, fp);
 	case CRM_DOC_CSV:
 	case CRM_DOC_TSV:
 		return write_csv(d, fp, f == CRM_DOC_TSV, excel_safe);

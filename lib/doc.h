@@ -1,8 +1,9 @@
 /*
  * doc — a report as a document of titled sections, each one table of
- * strings (lib/render), written as aligned text, Markdown, CSV/TSV, JSON or
- * a self-contained HTML page. Renderers know nothing of the store: a tool
- * fills the document (lib/report for crm-report) and picks a format.
+ * strings (lib/render), written as aligned text, Markdown, CSV/TSV, JSON, a
+ * self-contained HTML page or an .xlsx workbook (a sheet per section).
+ * Renderers know nothing of the store: a tool fills the document
+ * (lib/report for crm-report) and picks a format.
  *
  * HTML is made for mail clients (Gmail, Outlook): no script, no style sheet
  * or image fetched from anywhere, CSS only in style attributes, charts as
@@ -19,10 +20,12 @@
 #include "render.h"
 
 enum crm_doc_format {
-	CRM_DOC_TEXT, CRM_DOC_CSV, CRM_DOC_TSV, CRM_DOC_JSON, CRM_DOC_MARKDOWN, CRM_DOC_HTML
+	CRM_DOC_TEXT, CRM_DOC_CSV, CRM_DOC_TSV, CRM_DOC_JSON, CRM_DOC_MARKDOWN, CRM_DOC_HTML,
+	CRM_DOC_XLSX
 };
 
-/* "text", "csv", "tsv", "json", "markdown" (or "md"), "html"; -1 for others. */
+/* "text", "csv", "tsv", "json", "markdown" (or "md"), "html", "xlsx"; -1
+ * for others. */
 int crm_doc_format_parse(const char *s);
 
 struct crm_doc_section {
@@ -53,7 +56,11 @@ void crm_doc_meta(crm_doc *d, const char *key, const char *value);
 struct crm_doc_section *crm_doc_add(crm_doc *d, const char *id, const char *title,
                                     const char *note, crm_table *t);
 /* Write d. CSV and TSV take the first section with a table (a document for
- * them holds one). Returns 0, or CRM_EX_IOERR when a write failed. */
+ * them holds one). XLSX: a sheet per section with a table, named by its id
+ * and typed by the table's column types (crm_table_set_type; a numeric
+ * column without one is a decimal), bar columns left out; then a sheet
+ * "about" with the title and the JSON fields (period, as_of ...). Returns
+ * 0, or CRM_EX_IOERR when a write failed. */
 int crm_doc_write(const crm_doc *d, FILE *fp, enum crm_doc_format f, bool excel_safe);
 void crm_doc_free(crm_doc *d);
 

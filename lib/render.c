@@ -1,5 +1,6 @@
 /*
- * render.c — aligned text, CSV and TSV tables; see render.h.
+ * render.c — aligned text, CSV, TSV and .xlsx tables, streamed rows; see
+ * render.h.
  */
 #include "render.h"
 
@@ -11,10 +12,13 @@
 #include "csvio.h"
 #include "diag.h"
 #include "text.h"
+#include "xlsxout.h"
 
 struct crm_table {
 	size_t ncols, nrows, cap;
 	char **cells; /* (nrows + 1) × ncols, row 0 the header */
+	enum crm_coltype *types; /* ncols, or NULL: all text */
+	char *name;   /* worksheet name, or NULL for the default */
 };
 
 enum crm_format
@@ -26,7 +30,9 @@ crm_format_parse(const char *arg)
 		return CRM_FORMAT_CSV;
 	if (strcmp(arg, "tsv") == 0)
 		return CRM_FORMAT_TSV;
-	crm_cli_usage_error("--format: \"%s\" is not one of text, csv, tsv", arg);
+	if (strcmp(arg, "xlsx") == 0)
+		return CRM_FORMAT_XLSX;
+	crm_cli_usage_error("--format: \"%s\" is not one of text, csv, tsv, xlsx", arg);
 }
 
 enum crm_format
@@ -129,6 +135,63 @@ write_text(const crm_table *t, FILE *fp)
 	free(right);
 }
 
+void
+crm_table_set_type(crm_table *t, size_t col, enum crm_coltype type)
+{
+	if (col >= t->ncols)
+		return;
+	if (t->types == NULL)
+		t->types = crm_xcalloc(t->ncols, sizeof(*t->types));
+	t->types[col] = type;
+}
+
+void
+crm_table_set_types(crm_table *t, const enum crm_coltype *types)
+{
+	size_t c;
+
+	for (c = 0; c < t->ncols; c++)
+		crm_table_set_type(t, c, types[c]);
+}
+
+enum crm_coltype
+crm_table_type(const crm_table *t, size_t col)
+{
+	return t->types != NULL && col < t->ncols ? t->types[col] : CRM_COL_TEXT;
+}
+
+void
+crm_table_set_name(crm_table *t, const char *name)
+{
+	free(t->name);
+	t->name = name ? crm_xstrdup(name) : NULL;
+}
+
+const char *
+crm_table_name(const crm_table *t)
+{
+	const char *prog = crm_progname();
+
+	if (t->name != NULL)
+		return t->name;
+	return strncmp(prog, "crm-", 4) == 0 ? prog + 4 : prog;
+}
+
+/* The table as a workbook of one sheet, copied to fp. */
+static int
+write_xlsx(const crm_table *t, FILE *fp)
+{
+	crm_xlsx *x = crm_xlsx_new(crm_cli_output_name());
+	size_t r;
+
+	if (x == NULL)
+		return CRM_EX_IOERR;
+	crm_xlsx_sheet(x, crm_table_name(t), (const char *const *)t->cells, t->types, t->ncols);
+	for (r = 1; r <= t->nrows; r++)
+		crm_xlsx_row(x, (const char *const *)&t->cells[r * t->ncols], t->ncols);
+	return crm_xlsx_close(x, fp);
+}
+
 int
 crm_table_write(const crm_table *t, FILE *fp, enum crm_format f, bool excel_safe)
 {
@@ -139,7 +202,10 @@ crm_table_write(const crm_table *t, FILE *fp, enum crm_format f, bool excel_safe
 		write_text(t, fp);
 		return 0;
 	}
-	w = crm_csv_writer_new(fp, "<stdout>", f == CRM_FORMAT_TSV, excel_safe);
+	if (f == CRM_FORMAT_XLSX)
+		return write_xlsx(t, fp);
+	w = crm_csv_writer_new(fp, fp == stdout ? crm_cli_output_name() : "<stdout>",
+	                       f == CRM_FORMAT_TSV, excel_safe);
 	for (r = 0; r <= t->nrows; r++)
 		crm_csv_write_row(w, (const char *const *)&t->cells[r * t->ncols], t->ncols);
 	return crm_csv_writer_close(w);
@@ -155,6 +221,8 @@ crm_table_free(crm_table *t)
 	for (i = 0; i < (t->nrows + 1) * t->ncols; i++)
 		free(t->cells[i]);
 	free(t->cells);
+	free(t->types);
+	free(t->name);
 	free(t);
 }
 
@@ -174,6 +242,85 @@ const char *
 crm_table_cell(const crm_table *t, size_t row, size_t col)
 {
 	return t->cells[row * t->ncols + col];
+}
+
+struct crm_out {
+	crm_csv_writer *csv; /* CSV/TSV, or NULL */
+	crm_xlsx *xlsx;      /* a workbook, or NULL */
+	char *sheet;
+};
+
+crm_out *
+crm_out_new(enum crm_format f, bool excel_safe, const char *sheet)
+{
+	crm_out *o = crm_xcalloc(1, sizeof(*o));
+
+	if (f == CRM_FORMAT_XLSX) {
+		/* No temporary file: stop before the work (the message is out). */
+		if ((o->xlsx = crm_xlsx_new(crm_cli_output_name())) == NULL)
+			exit(CRM_EX_IOERR);
+		o->sheet = crm_xstrdup(sheet);
+	} else
+		o->csv = crm_csv_writer_new(stdout, crm_cli_output_name(), f == CRM_FORMAT_TSV,
+		                            excel_safe);
+	return o;
+}
+
+void
+crm_out_header(crm_out *o, const char *const *pass, size_t npass, const char *const *cols,
+               const enum crm_coltype *types, size_t ncols)
+{
+	const char **names;
+	enum crm_coltype *t;
+	size_t i;
+
+	if (o->csv != NULL) {
+		crm_out_row(o, pass, npass, cols, ncols);
+		return;
+	}
+	names = crm_xcalloc(npass + ncols + 1, sizeof(*names));
+	t = crm_xcalloc(npass + ncols + 1, sizeof(*t));
+	for (i = 0; i < npass; i++)
+		names[i] = pass[i]; /* passed through: text (calloc's 0) */
+	for (i = 0; i < ncols; i++) {
+		names[npass + i] = cols[i];
+		t[npass + i] = types ? types[i] : CRM_COL_TEXT;
+	}
+	crm_xlsx_sheet(o->xlsx, o->sheet, names, t, npass + ncols);
+	free(names);
+	free(t);
+}
+
+void
+crm_out_row(crm_out *o, const char *const *pass, size_t npass, const char *const *cells,
+            size_t ncols)
+{
+	size_t i;
+
+	if (o->csv != NULL) {
+		for (i = 0; i < npass; i++)
+			crm_csv_write_field(o->csv, pass[i]);
+		for (i = 0; i < ncols; i++)
+			crm_csv_write_field(o->csv, cells[i]);
+		crm_csv_end_row(o->csv);
+		return;
+	}
+	for (i = 0; i < npass; i++)
+		crm_xlsx_cell(o->xlsx, pass[i]);
+	for (i = 0; i < ncols; i++)
+		crm_xlsx_cell(o->xlsx, cells[i]);
+	crm_xlsx_end_row(o->xlsx);
+}
+
+int
+crm_out_close(crm_out *o)
+{
+	int status = o->csv != NULL ? crm_csv_writer_close(o->csv) :
+	    crm_xlsx_close(o->xlsx, stdout);
+
+	free(o->sheet);
+	free(o);
+	return status;
 }
 
 void

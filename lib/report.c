@@ -378,8 +378,12 @@ add_trend(crm_doc *d, const struct ctx *x)
 	} else {
 		const char *h[7] = { "period", "from", "to", "revenue", "active_customers", "orders",
 		                     "new_customers" };
+		const enum crm_coltype types[7] = { CRM_COL_TEXT, CRM_COL_DATE, CRM_COL_DATE,
+		                                    CRM_COL_MONEY(x->digits), CRM_COL_INT,
+		                                    CRM_COL_INT, CRM_COL_INT };
 
 		t = crm_table_new(h, 7);
+		crm_table_set_types(t, types);
 	}
 	for (i = 0; i < CRM_KPI_SERIES; i++) {
 		const struct crm_period *p = crm_kpi_period(x->k, CRM_KPI_SERIES_AT + i);
@@ -453,9 +457,12 @@ add_cohorts(crm_doc *d, const struct ctx *x)
 		s->numeric = ~(uint64_t)1;
 	} else {
 		const char *h[5] = { "cohort", "months_since", "customers", "retained", "rate" };
+		const enum crm_coltype types[5] = { CRM_COL_TEXT, CRM_COL_INT, CRM_COL_INT,
+		                                    CRM_COL_INT, CRM_COL_PERCENT };
 		char a[32], b[32], r[64];
 
 		t = crm_table_new(h, 5);
+		crm_table_set_types(t, types);
 		for (c = 0; c < nc; c++)
 			for (n = 0; c + n < nc; n++) {
 				int64_t sz = crm_kpi_cohort_size(x->k, c), in = crm_kpi_cohort_cell(x->k, c, n);
@@ -519,8 +526,12 @@ add_top(crm_doc *d, const struct ctx *x)
 		t = crm_table_new(h, 5);
 	} else {
 		const char *h[6] = { "rank", "customer_id", "external_id", "name", "revenue", "share" };
+		const enum crm_coltype types[6] = { CRM_COL_INT, CRM_COL_INT, CRM_COL_TEXT,
+		                                    CRM_COL_TEXT, CRM_COL_MONEY(x->digits),
+		                                    CRM_COL_PERCENT };
 
 		t = crm_table_new(h, 6);
+		crm_table_set_types(t, types);
 	}
 	for (i = 0; i < nr && i < (size_t)x->o->top; i++) {
 		struct crm_customer *c = crm_summary_at(x->sum, r[i].idx);
@@ -622,8 +633,12 @@ add_at_risk(crm_doc *d, const struct ctx *x)
 	} else {
 		const char *h[6] = { "customer_id", "external_id", "name", "historical_value",
 		                     "last_order", p_alive ? "p_alive" : "recency_days" };
+		const enum crm_coltype types[6] = { CRM_COL_INT, CRM_COL_TEXT, CRM_COL_TEXT,
+		                                    CRM_COL_MONEY(x->digits), CRM_COL_DATE,
+		                                    p_alive ? CRM_COL_DECIMAL : CRM_COL_INT };
 
 		t = crm_table_new(h, 6);
+		crm_table_set_types(t, types);
 	}
 	for (i = 0; i < nr && i < (size_t)x->o->top; i++) {
 		struct crm_customer *c = crm_summary_at(x->sum, r[i].idx);
@@ -741,7 +756,11 @@ add_segments(crm_doc *d, const struct ctx *x)
 		                     x->people ? crm_tr("Share") : "share",
 		                     x->people ? crm_tr("Previous") : "previous" };
 
+		const enum crm_coltype types[4] = { CRM_COL_TEXT, CRM_COL_INT, CRM_COL_PERCENT,
+		                                    CRM_COL_INT };
+
 		t = crm_table_new(h, 4);
+		crm_table_set_types(t, types);
 	}
 	for (k = 0; k <= CRM_SEG_COUNT; k++) {
 		if (cnt[k] == 0 && pcnt[k] == 0)
@@ -793,7 +812,9 @@ crm_report_build(const crm_kpi *k, crm_summary *sum, crm_store *s,
 	struct ctx x = { k, sum, s, cfg, o, o->format == CRM_DOC_TEXT ||
 	                 o->format == CRM_DOC_MARKDOWN || o->format == CRM_DOC_HTML,
 	                 crm_summary_digits(sum), crm_summary_scale(sum) };
-	unsigned want = o->sections ? o->sections : x.people ? CRM_SECTION_ALL : CRM_SECTION_KPI;
+	/* A workbook holds every section, a sheet each; CSV and JSON the KPIs. */
+	unsigned want = o->sections ? o->sections :
+	    x.people || o->format == CRM_DOC_XLSX ? CRM_SECTION_ALL : CRM_SECTION_KPI;
 	char from[16], to[16], today[16], *title;
 	crm_doc *d;
 
@@ -823,7 +844,8 @@ crm_report_build(const crm_kpi *k, crm_summary *sum, crm_store *s,
 			crm_doc_add(d, "no_data", NULL, msg, NULL);
 		else if (o->format != CRM_DOC_JSON)
 			crm_warn("%s", msg);
-		if (!x.people && want == CRM_SECTION_KPI) {
+		if (!x.people && (want == CRM_SECTION_KPI ||
+		                  (o->format == CRM_DOC_XLSX && (want & CRM_SECTION_KPI)))) {
 			const char *h[7] = { "metric", "value", "previous", "last_year", "change",
 			                     "target", "status" };
 

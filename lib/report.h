@@ -7,7 +7,7 @@
  * finished crm_kpi (lib/kpi) into a crm_doc (lib/doc) for any format.
  *
  * For people (text, markdown, html) values are formatted and labels
- * translated (lib/i18n); for programs (csv, tsv, json) the KPI table has the
+ * translated (lib/i18n); for programs (csv, tsv, json, xlsx) the KPI table has the
  * columns of SPEC §8, metric,value,previous,last_year,change,target,status
  * (with --by a first column named by the group), values plain numbers
  * (rates as fractions, money in major units, durations in hours), a value
@@ -44,7 +44,8 @@ unsigned crm_report_section_parse(const char *name);
 
 struct crm_report_opts {
 	enum crm_doc_format format;
-	unsigned sections;   /* bits above; 0: all for people, kpi for programs */
+	unsigned sections;   /* bits above; 0: all for people and xlsx, kpi for
+	                        csv, tsv and json */
 	const char *by_name; /* --by column or field, or NULL */
 	int top;             /* rows of the top-customer and at-risk lists */
 };

@@ -161,6 +161,21 @@ crm_stream_write_row(const crm_stream *s, crm_csv_writer *w, const char *const *
 }
 
 void
+crm_stream_out_header(const crm_stream *s, crm_out *o, const char *const *cols,
+                       const enum crm_coltype *types, size_t ncols)
+{
+	crm_out_header(o, s ? (const char *const *)s->header : NULL, s ? s->ncols : 0, cols,
+	               types, ncols);
+}
+
+void
+crm_stream_out_row(const crm_stream *s, crm_out *o, const char *const *vals, size_t nvals)
+{
+	crm_out_row(o, s ? (const char *const *)s->rec->fields : NULL, s ? s->ncols : 0, vals,
+	            nvals);
+}
+
+void
 crm_stream_close(crm_stream *s)
 {
 	size_t i;

@@ -22,6 +22,7 @@
 #include <stdio.h>
 
 #include "csvio.h"
+#include "render.h"
 
 typedef struct crm_stream crm_stream;
 
@@ -56,6 +57,13 @@ void crm_stream_write_header(const crm_stream *s, crm_csv_writer *w,
                              const char *const *cols, size_t ncols);
 void crm_stream_write_row(const crm_stream *s, crm_csv_writer *w,
                           const char *const *vals, size_t nvals);
+
+/* The same through a crm_out (render.h), for a tool whose results may also
+ * be a workbook: the stream's columns are passed through as text, the
+ * tool's have their types (NULL: text). s may be NULL (no stream). */
+void crm_stream_out_header(const crm_stream *s, crm_out *o, const char *const *cols,
+                           const enum crm_coltype *types, size_t ncols);
+void crm_stream_out_row(const crm_stream *s, crm_out *o, const char *const *vals, size_t nvals);
 
 /* Read the rest of the stream: every row's customer id into *ids and,
  * with col >= 0, a copy of that column's value into *labels (else NULL).

@@ -163,3 +163,27 @@ complete_line() {
 	forget --dry --dry-run - -
 	EOF2
 }
+
+@test "bash: --format offers xlsx and --output completes file names, for the four tools" {
+	mkdir -p "$BATS_TEST_TMPDIR/d" && cd "$BATS_TEST_TMPDIR/d" && : > report.xlsx
+	for tool in segment score report remind; do
+		run -0 --separate-stderr complete_line "crm-$tool" --format x
+		[ "$output" = xlsx ] || { echo "$tool: $output"; false; }
+		run -0 --separate-stderr complete_line "crm-$tool" --output rep
+		[ "$output" = report.xlsx ] || { echo "$tool: $output"; false; }
+		run -0 --separate-stderr complete_line "crm-$tool" --outp
+		[ "$output" = --output ] || { echo "$tool: $output"; false; }
+	done
+	# -o is --output, except for crm-remind, where it is --owner
+	run -0 complete_line crm-segment -o rep
+	[ "$output" = report.xlsx ]
+	run -0 complete_line crm-remind -o rep
+	[ -z "$output" ]
+}
+
+@test "zsh and fish completions parse" {
+	command -v zsh >/dev/null || skip "no zsh"
+	run -0 --separate-stderr zsh -n "$ROOT/completions/crm.zsh"
+	command -v fish >/dev/null || skip "no fish"
+	run -0 --separate-stderr fish --no-execute "$ROOT/completions/crm.fish"
+}
