@@ -193,10 +193,10 @@ crm_cli_output(const char *path, bool binary)
 	/* Nothing is written yet: the file simply takes stdout's place. */
 	if (fflush(stdout) != 0 ||
 	    (fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666)) < 0)
-		crm_die_errno(CRM_EX_IOERR, "%s: cannot create", path);
+		crm_die_errno(CRM_EX_CANTCREAT, "%s: cannot create", path);
 	if (fd != STDOUT_FILENO) {
 		if (dup2(fd, STDOUT_FILENO) < 0)
-			crm_die_errno(CRM_EX_IOERR, "%s: cannot create", path);
+			crm_die_errno(CRM_EX_CANTCREAT, "%s: cannot create", path);
 		(void)close(fd);
 	}
 	output_path = path;

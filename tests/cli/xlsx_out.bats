@@ -278,13 +278,13 @@ status s General" ]
 	[[ "$output" == "segment "*"customer_share"* ]]
 }
 
-@test "--output into a missing directory, or onto a full disk, is exit 74 with the name" {
+@test "--output into a missing directory is exit 73, onto a full disk exit 74, with the name" {
 	for t in crm-segment crm-score crm-report crm-remind; do
-		run -74 --separate-stderr "$t" -q --all --format xlsx --output no/such/dir/x.xlsx
+		run -73 --separate-stderr "$t" -q --all --format xlsx --output no/such/dir/x.xlsx
 		[ "$stderr" = "$t: no/such/dir/x.xlsx: cannot create: No such file or directory" ]
 		[ -z "$output" ]
 	done
-	run -74 --separate-stderr crm-segment -q --all --output no/such/dir/x.csv
+	run -73 --separate-stderr crm-segment -q --all --output no/such/dir/x.csv
 	[ "$stderr" = "crm-segment: no/such/dir/x.csv: cannot create: No such file or directory" ]
 	run -74 --separate-stderr crm-segment -q --all --format xlsx --output /dev/full
 	[ "$stderr" = "crm-segment: /dev/full: cannot write the workbook: write error: No space left on device" ]
