@@ -8,7 +8,7 @@ DATADIR ?= $(PREFIX)/share
 CFLAGS  ?= -O2 -g
 VERSION := 0.1.0
 
-PKGS    := sqlite3 yaml-0.1 uchardet libutf8proc nettle opencc icu-i18n icu-uc
+PKGS    := sqlite3 yaml-0.1 uchardet libutf8proc nettle opencc icu-i18n icu-uc libzip expat freexl
 override CPPFLAGS += -Ilib -DCRM_VERSION='"$(VERSION)"' -D_GNU_SOURCE
 override CFLAGS   += -std=c11 -Wall -Wextra -Werror $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 LDLIBS  := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lcsv -lm -pthread
