@@ -316,7 +316,10 @@ import_file(const struct options *o, struct crm_import_options *io, crm_store *s
 	if (rc < 0)
 		exit(crm_csv_failure(r));
 	if (rc == 0) {
-		crm_warn("%s: empty file (no header row)", crm_csv_name(r));
+		if (sheet)
+			crm_warn("%s: sheet '%s' is empty (no header row)", crm_csv_name(r), sheet);
+		else
+			crm_warn("%s: empty file (no header row)", crm_csv_name(r));
 		crm_csv_close(r);
 		return CRM_EX_DATAERR;
 	}
