@@ -61,7 +61,7 @@ $(B)/tests/%: tests/unit/%.c tests/unit/testutil.h $(B)/libcrm.a
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(B)/libcrm.a $(LDLIBS) $(shell pkg-config --libs cmocka)
 
-$(B)/fuzz/%: tests/fuzz/%.c tests/fuzz/replay.c $(B)/libcrm.a
+$(B)/fuzz/%: tests/fuzz/%.c tests/fuzz/replay.c tests/fuzz/*.h $(B)/libcrm.a
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< tests/fuzz/replay.c $(B)/libcrm.a $(LDLIBS)
 

@@ -13,7 +13,7 @@ secs=${1:-60}
 [ $# -gt 0 ] && shift
 CLANG=${CLANG:-clang}
 out=build/fuzz
-pkgs="sqlite3 yaml-0.1 uchardet opencc libutf8proc nettle icu-i18n icu-uc"
+pkgs="sqlite3 yaml-0.1 uchardet opencc libutf8proc nettle icu-i18n icu-uc libzip expat freexl"
 
 if ! command -v "$CLANG" >/dev/null 2>&1; then
 	echo "run.sh: $CLANG not found (apt-get install clang)" >&2
@@ -44,7 +44,7 @@ done
 status=0
 run_one() {
 	t=$1
-	case $t in fuzz_csv|fuzz_config) max=65536 ;; *) max=4096 ;; esac
+	case $t in fuzz_csv|fuzz_config|fuzz_xlsx|fuzz_xls) max=65536 ;; *) max=4096 ;; esac
 	# A 4096-column header takes seconds to map under ASan (see README).
 	case $t in fuzz_mapping) tmo=60 ;; *) tmo=10 ;; esac
 	mkdir -p $out/corpus-$t tests/fuzz/corpus/$t
