@@ -107,6 +107,7 @@ bench: all
 	@CRM_BIN=$(CURDIR)/$(B)/bin sh tests/bench/report.sh
 	@CRM_BIN=$(CURDIR)/$(B)/bin LIB=$(CURDIR)/$(B)/libcrm.a sh tests/bench/score.sh
 	@CRM_BIN=$(CURDIR)/$(B)/bin sh tests/bench/dedupe.sh
+	@CRM_BIN=$(CURDIR)/$(B)/bin sh tests/bench/xlsx.sh
 
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man7
