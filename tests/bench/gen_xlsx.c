@@ -16,18 +16,37 @@
 
 #include <xlsxwriter.h>
 
-/* Split line (no quotes in gen.c's orders) at commas into at most n fields. */
+/* Split line at commas into at most n fields; gen.c quotes a field that
+ * holds a comma or quote ("a, b" and "say ""hi"""), undone here in place. */
 static size_t
 split(char *line, char **f, size_t n)
 {
 	size_t k = 0;
+	char *r = line, *w;
 
 	line[strcspn(line, "\r\n")] = '\0';
 	while (k < n) {
-		f[k++] = line;
-		if ((line = strchr(line, ',')) == NULL)
+		f[k++] = w = r;
+		if (*r == '"') {
+			for (r++; *r; r++) {
+				if (*r == '"' && r[1] == '"')
+					r++;
+				else if (*r == '"') {
+					r++;
+					break;
+				}
+				*w++ = *r;
+			}
+		} else {
+			while (*r && *r != ',')
+				*w++ = *r++;
+		}
+		if (*r != ',') {
+			*w = '\0';
 			break;
-		*line++ = '\0';
+		}
+		r++;
+		*w = '\0';
 	}
 	return k;
 }
