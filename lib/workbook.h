@@ -7,7 +7,11 @@
  * libfreexl. An .xlsx sheet is parsed with expat (SAX) fed from zip_fread()
  * chunks and suspended after each row, so memory is bounded by the longest
  * row plus the shared-string table, never by the sheet. libfreexl reads a
- * whole .xls into memory (BIFF allows at most 65,536 rows).
+ * whole .xls into memory (BIFF allows at most 65,536 rows); since libfreexl
+ * 1.0.6 has memory errors on crafted files, it first reads each .xls in a
+ * forked child, and a file that makes it crash there is refused (65).
+ * libfreexl does not read the cached results of formulas: in an .xls they
+ * read as empty.
  *
  * Cell values come out as the text a user sees in Excel for the "General"
  * format, with these rules:

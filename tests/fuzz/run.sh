@@ -51,6 +51,7 @@ run_one() {
 	log=$out/$t.log
 	rc=0
 	ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1} \
+	LSAN_OPTIONS=${LSAN_OPTIONS:-suppressions=$PWD/tests/fuzz/lsan.supp} \
 	UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1} \
 	$out/$t -max_total_time="$secs" -max_len=$max -timeout=$tmo -rss_limit_mb=2048 \
 	    -print_final_stats=1 -artifact_prefix=$out/$t- ${FUZZ_ARGS:-} \
