@@ -210,7 +210,10 @@ with zipfile.ZipFile("stream.xlsx", "w") as z:
     z.writestr("xl/_rels/workbook.xml.rels", '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="/xl/worksheets/s1.xml"/></Relationships>')
     z.writestr("xl/worksheets/s1.xml", f'<worksheet {ns}><sheetData>{data}</sheetData></worksheet>')
 PY
-	run -0 --separate-stderr crm-segment --by lifecycle < stream.xlsx
-	[ "$status" -eq 0 ]
-	[ "${#lines[@]}" -ge 2 ]
+	run -0 --separate-stderr crm-segment < stream.xlsx
+	[ "$stderr" = "crm-segment: 2 of 2 customers written" ]
+	[ "${#lines[@]}" -eq 3 ]
+	[[ "${lines[0]}" == "customer_id,name,recency_days,"* ]]
+	[[ "${lines[1]}" == "1,陈小明,"*",lead" ]]
+	[[ "${lines[2]}" == "3,王建国,"*",lead" ]]
 }
