@@ -993,8 +993,31 @@ start_row(crm_wb *wb, const XML_Char **atts)
 static void
 start_cell(crm_wb *wb, const XML_Char **atts)
 {
-	const char *ref = attr(atts, "r"), *t = attr(atts, "t");
-	long col = ref ? column_of(ref) : wb->next_col;
+	const char *ref = NULL, *t = NULL, *style = NULL;
+	long col;
+
+	/* One pass over the attributes: this runs for every cell. */
+	for (size_t i = 0; atts[i] != NULL; i += 2) {
+		const char *n = atts[i];
+
+		if (n[0] != '\0' && n[1] == '\0') {
+			if (n[0] == 'r')
+				ref = atts[i + 1];
+			else if (n[0] == 't')
+				t = atts[i + 1];
+			else if (n[0] == 's')
+				style = atts[i + 1];
+		} else if (strchr(n, ':') != NULL) {
+			n = local(n);
+			if (strcmp(n, "r") == 0)
+				ref = atts[i + 1];
+			else if (strcmp(n, "t") == 0)
+				t = atts[i + 1];
+			else if (strcmp(n, "s") == 0)
+				style = atts[i + 1];
+		}
+	}
+	col = ref ? column_of(ref) : wb->next_col;
 
 	if (col < 0 || col >= MAX_COLS) {
 		sheet_broken(wb, "row %ld: bad cell reference \"%.20s\"", wb->rownum, ref ? ref : "");
@@ -1023,7 +1046,7 @@ start_cell(crm_wb *wb, const XML_Char **atts)
 		else if (strcmp(t, "d") == 0)
 			wb->c_type = T_DATE;
 	}
-	wb->c_style = parse_index(attr(atts, "s"), 10000000);
+	wb->c_style = style ? parse_index(style, 10000000) : 0;
 	wb->in_c = true;
 	wb->in_v = wb->in_is = false;
 	wb->in_rph = 0;
@@ -1031,23 +1054,40 @@ start_cell(crm_wb *wb, const XML_Char **atts)
 	crm_buf_reset(&wb->text);
 }
 
-/* An ISO 8601 date cell (t="d"): "2024-03-05T14:30:00Z" → "2024-03-05 14:30:00". */
+/* True when s[0..n) matches pattern, where '9' stands for any digit. */
+static bool
+shaped(const char *s, const char *pattern)
+{
+	for (; *pattern; s++, pattern++)
+		if (*pattern == '9' ? !(*s >= '0' && *s <= '9') : *s != *pattern)
+			return false;
+	return true;
+}
+
+/* An ISO 8601 date cell (t="d"): "2024-03-05T14:30:00Z" → "2024-03-05 14:30:00";
+ * midnight is the date alone. Any other text is kept as written. */
 static void
 iso_cell(crm_wb *wb, const char *s)
 {
 	char out[20];
 	size_t n = strlen(s);
 
-	if (n < 10 || n > 40) {
+	if (n < 10 || !shaped(s, "9999-99-99") || (n > 10 && s[10] != 'T' && s[10] != ' ')) {
 		add_cell(wb, s, n);
 		return;
 	}
 	memcpy(out, s, 10);
 	out[10] = '\0';
-	if (n >= 19 && (s[10] == 'T' || s[10] == ' ') && strncmp(s + 11, "00:00:00", 8) != 0) {
-		out[10] = ' ';
-		memcpy(out + 11, s + 11, 8);
-		out[19] = '\0';
+	if (n > 10) {
+		if (n < 19 || !shaped(s + 11, "99:99:99")) {
+			add_cell(wb, s, n);
+			return;
+		}
+		if (strncmp(s + 11, "00:00:00", 8) != 0) {
+			out[10] = ' ';
+			memcpy(out + 11, s + 11, 8);
+			out[19] = '\0';
+		}
 	}
 	add_cell(wb, out, strlen(out));
 }
@@ -1073,9 +1113,10 @@ finish_cell(crm_wb *wb)
 			cell_error(wb, wb->c_col, wb->rownum, "shared string index out of range");
 			add_cell(wb, "", 0);
 		} else {
-			const char *s = wb->sst.data + wb->sst_off[i];
+			/* Each string ends where the next begins, less its NUL. */
+			size_t end = (size_t)i + 1 < wb->nsst ? wb->sst_off[i + 1] : wb->sst.len;
 
-			add_cell(wb, s, strlen(s));
+			add_cell(wb, wb->sst.data + wb->sst_off[i], end - wb->sst_off[i] - 1);
 		}
 		break;
 	case T_INLINE:
