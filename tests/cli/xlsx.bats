@@ -167,11 +167,22 @@ Orders,5,7" ]
 }
 
 @test "a workbook on a pipe imports (copied to a temporary file first)" {
+	mkdir tmp
+	export TMPDIR="$BATS_TEST_TMPDIR/tmp"
 	run -0 --separate-stderr bash -c 'cat customers.xlsx | crm-import -'
 	[ "$stderr" = "<stdin>: 5 rows — 5 new, 0 updated, 0 unchanged, 0 rejected" ]
 	run -0 --separate-stderr bash -c 'cat customers.xls | crm-import -'
 	[ "$stderr" = "<stdin>: 5 rows — 0 new, 0 updated, 5 unchanged, 0 rejected" ]
-	[ -z "$(ls "$BATS_TEST_TMPDIR"/crm-workbook-* 2>/dev/null)" ]
+	# The temporary copy is gone.
+	[ -z "$(ls tmp)" ]
+	# A temporary directory that cannot be written: an I/O error, 74.
+	chmod 500 tmp
+	if [ "$(id -u)" -ne 0 ]; then
+		run -74 --separate-stderr bash -c 'cat customers.xlsx | crm-import -'
+		[[ "$stderr" == "crm-import: <stdin>: cannot create a temporary copy in $TMPDIR: Permission denied" ]]
+	fi
+	TMPDIR="$BATS_TEST_TMPDIR/missing" run -74 --separate-stderr bash -c 'cat customers.xlsx | crm-import -'
+	[ "$stderr" = "crm-import: <stdin>: cannot create a temporary copy in $BATS_TEST_TMPDIR/missing: No such file or directory" ]
 }
 
 @test "--encoding is ignored for a workbook; --sheet is ignored for CSV" {
