@@ -19,6 +19,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -40,6 +41,9 @@ enum {
 	MAX_COLS = 16384,      /* Excel's last column, XFD */
 	MAX_ROWS = 1048576,    /* Excel's last row */
 	LOOKAHEAD = 5,         /* non-empty rows searched for the header */
+	NBATCH = 4,            /* batches of rows the reader thread may parse ahead */
+	BATCH_ROWS = 2048,     /* rows in a batch, at most */
+	BATCH_BYTES = 1 << 20, /* cell text in a batch, about at most */
 	MAX_SERIAL_1900 = 2958465, /* 9999-12-31 */
 	MAX_SERIAL_1904 = 2957003,
 };
@@ -64,6 +68,21 @@ struct held {
 
 struct rel {
 	char *id, *target, *type;
+};
+
+/* Rows parsed ahead by the reader thread, handed over as one unit. */
+struct batch {
+	crm_buf text;          /* every cell, NUL-terminated, and row errors */
+	size_t *off;           /* offset in text of each cell, row after row */
+	size_t noff, off_cap;
+	struct brow {
+		size_t first, ncells;  /* cells off[first .. first + ncells) */
+		size_t err;            /* offset of the error text, or SIZE_MAX */
+		long row, error_col;
+	} *rows;
+	size_t nrows, rows_cap;
+	bool full;             /* filled by the thread, not yet used up */
+	int end;               /* 0; 1: the sheet ends after these rows; -1: broken */
 };
 
 struct crm_wb {
@@ -122,6 +141,23 @@ struct crm_wb {
 	struct crm_wb_row out;
 	struct held held[LOOKAHEAD];
 	size_t nheld, next_held;
+
+	/* The reader thread: after the header, an .xlsx sheet is inflated and
+	 * parsed on a second core while the caller stores rows. It owns the
+	 * sheet state above (parser, arena, out) until it is joined; the two
+	 * sides share only batches[] and stop, under mu. */
+	pthread_t thread;
+	bool threaded;           /* a thread was started for this sheet */
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	bool stop;               /* the thread is to end */
+	struct batch batches[NBATCH];
+	size_t bread, bpos;      /* the caller's batch, and its next row */
+	bool bheld;              /* the caller holds batches[bread] */
+	bool bwarned;            /* the caller reported the break */
+	char **tcells;           /* the caller's row */
+	size_t tcells_cap;
+	struct crm_wb_row tout;
 };
 
 /* ---- small helpers ---- */
@@ -1215,9 +1251,28 @@ sheet_end(void *ud, const XML_Char *el)
 	}
 }
 
+/* Tell the reader thread to end, wait for it, and forget its batches. */
+static void
+stop_reader(crm_wb *wb)
+{
+	if (!wb->threaded)
+		return;
+	pthread_mutex_lock(&wb->mu);
+	wb->stop = true;
+	pthread_cond_broadcast(&wb->cv);
+	pthread_mutex_unlock(&wb->mu);
+	if (pthread_join(wb->thread, NULL) != 0)
+		crm_die(CRM_EX_SOFTWARE, "%s: cannot join the reader thread", wb->name);
+	wb->threaded = wb->stop = wb->bheld = wb->bwarned = false;
+	wb->bread = wb->bpos = 0;
+	for (size_t i = 0; i < NBATCH; i++)
+		wb->batches[i].full = false;
+}
+
 static void
 close_sheet(crm_wb *wb)
 {
+	stop_reader(wb);
 	if (wb->xp != NULL) {
 		XML_ParserFree(wb->xp);
 		wb->xp = NULL;
@@ -1495,6 +1550,123 @@ find_header(crm_wb *wb)
 	return (int)wb->nheld;
 }
 
+/* Append the row in wb->out to batch b. */
+static void
+batch_add(struct batch *b, const struct crm_wb_row *r)
+{
+	struct brow *br;
+
+	if (b->nrows == b->rows_cap) {
+		b->rows_cap = b->rows_cap ? b->rows_cap * 2 : 256;
+		b->rows = crm_xreallocarray(b->rows, b->rows_cap, sizeof *b->rows);
+	}
+	if (b->noff + r->ncells > b->off_cap) {
+		b->off_cap = (b->noff + r->ncells) * 2;
+		b->off = crm_xreallocarray(b->off, b->off_cap, sizeof *b->off);
+	}
+	br = &b->rows[b->nrows++];
+	br->first = b->noff;
+	br->ncells = r->ncells;
+	br->row = r->row;
+	br->error_col = r->error_col;
+	for (size_t i = 0; i < r->ncells; i++) {
+		b->off[b->noff++] = b->text.len;
+		crm_buf_puts(&b->text, r->cells[i]);
+		crm_buf_putc(&b->text, '\0');
+	}
+	br->err = SIZE_MAX;
+	if (r->error != NULL) {
+		br->err = b->text.len;
+		crm_buf_puts(&b->text, r->error);
+		crm_buf_putc(&b->text, '\0');
+	}
+}
+
+/* The reader thread: fill batches in turn until the sheet ends or breaks,
+ * or stop is set. */
+static void *
+reader_main(void *arg)
+{
+	crm_wb *wb = arg;
+	size_t w = 0;
+	int rc = 1;
+
+	while (rc == 1) {
+		struct batch *b = &wb->batches[w];
+		bool stop;
+
+		pthread_mutex_lock(&wb->mu);
+		while (b->full && !wb->stop)
+			pthread_cond_wait(&wb->cv, &wb->mu);
+		stop = wb->stop;
+		pthread_mutex_unlock(&wb->mu);
+		if (stop)
+			break;
+		crm_buf_reset(&b->text);
+		b->noff = b->nrows = 0;
+		while (b->nrows < BATCH_ROWS && b->text.len < BATCH_BYTES &&
+		       (rc = nonempty_row(wb)) == 1)
+			batch_add(b, &wb->out);
+		b->end = rc == 1 ? 0 : rc == 0 ? 1 : -1;
+		pthread_mutex_lock(&wb->mu);
+		b->full = true;
+		pthread_cond_broadcast(&wb->cv);
+		pthread_mutex_unlock(&wb->mu);
+		w = (w + 1) % NBATCH;
+	}
+	return NULL;
+}
+
+/* crm_wb_next from the reader thread's batches. */
+static int
+threaded_next(crm_wb *wb, const struct crm_wb_row **row)
+{
+	for (;;) {
+		struct batch *b = &wb->batches[wb->bread];
+		struct brow *br;
+
+		if (!wb->bheld) {
+			pthread_mutex_lock(&wb->mu);
+			while (!b->full)
+				pthread_cond_wait(&wb->cv, &wb->mu);
+			pthread_mutex_unlock(&wb->mu);
+			wb->bheld = true;
+			wb->bpos = 0;
+		}
+		if (wb->bpos < b->nrows) {
+			br = &b->rows[wb->bpos++];
+			if (wb->tcells_cap < br->ncells) {
+				wb->tcells = crm_xreallocarray(wb->tcells, br->ncells, sizeof *wb->tcells);
+				wb->tcells_cap = br->ncells;
+			}
+			for (size_t i = 0; i < br->ncells; i++)
+				wb->tcells[i] = b->text.data + b->off[br->first + i];
+			wb->tout.cells = wb->tcells;
+			wb->tout.ncells = br->ncells;
+			wb->tout.row = br->row;
+			wb->tout.error = br->err == SIZE_MAX ? NULL : b->text.data + br->err;
+			wb->tout.error_col = br->error_col;
+			*row = &wb->tout;
+			return 1;
+		}
+		if (b->end > 0)
+			return 0;
+		if (b->end < 0) {
+			/* The thread wrote msg before it handed this batch over. */
+			if (!wb->bwarned)
+				crm_warn("%s: not a readable workbook: %s", wb->name, crm_buf_str(&wb->msg));
+			wb->bwarned = true;
+			return -1;
+		}
+		pthread_mutex_lock(&wb->mu);
+		b->full = false;
+		pthread_cond_broadcast(&wb->cv);
+		pthread_mutex_unlock(&wb->mu);
+		wb->bheld = false;
+		wb->bread = (wb->bread + 1) % NBATCH;
+	}
+}
+
 int
 crm_wb_next(crm_wb *wb, const struct crm_wb_row **row)
 {
@@ -1502,6 +1674,8 @@ crm_wb_next(crm_wb *wb, const struct crm_wb_row **row)
 
 	if (wb->selected < 0)
 		return 0;
+	if (wb->threaded)
+		return threaded_next(wb, row);
 	if (wb->next_held < wb->nheld) {
 		struct held *h = &wb->held[wb->next_held++];
 
@@ -1512,6 +1686,13 @@ crm_wb_next(crm_wb *wb, const struct crm_wb_row **row)
 		wb->out.error_col = h->error_col;
 		*row = &wb->out;
 		return 1;
+	}
+	/* Past the header of an .xlsx sheet: parse ahead on another thread (if
+	 * one cannot be had, read on this one). */
+	if (wb->kind == CRM_WB_XLSX && wb->xp != NULL && !wb->xml_done &&
+	    pthread_create(&wb->thread, NULL, reader_main, wb) == 0) {
+		wb->threaded = true;
+		return threaded_next(wb, row);
 	}
 	if ((rc = nonempty_row(wb)) < 0) {
 		crm_warn("%s: not a readable workbook: %s", wb->name, crm_buf_str(&wb->msg));
@@ -1621,6 +1802,8 @@ wb_new(const char *name, enum crm_wb_kind kind)
 	wb->name = crm_xstrdup(name);
 	wb->kind = kind;
 	wb->selected = -1;
+	if (pthread_mutex_init(&wb->mu, NULL) != 0 || pthread_cond_init(&wb->cv, NULL) != 0)
+		crm_die(CRM_EX_SOFTWARE, "cannot create a mutex");
 	return wb;
 }
 
@@ -1928,5 +2111,13 @@ crm_wb_close(crm_wb *wb)
 	free(wb->off);
 	crm_buf_free(&wb->err);
 	free(wb->cells);
+	for (size_t i = 0; i < NBATCH; i++) {
+		crm_buf_free(&wb->batches[i].text);
+		free(wb->batches[i].off);
+		free(wb->batches[i].rows);
+	}
+	free(wb->tcells);
+	pthread_cond_destroy(&wb->cv);
+	pthread_mutex_destroy(&wb->mu);
 	free(wb);
 }
