@@ -6,7 +6,10 @@
  * an OLE2 compound file (D0 CF 11 E0 A1 B1 1A E1) as BIFF (.xls) through
  * libfreexl. An .xlsx sheet is parsed with expat (SAX) fed from zip_fread()
  * chunks and suspended after each row, so memory is bounded by the longest
- * row plus the shared-string table, never by the sheet. libfreexl reads a
+ * row plus the shared-string table, never by the sheet. Past the header, a
+ * reader thread parses the sheet ahead in batches (at most four of 2,048
+ * rows) while the caller uses the rows, so parsing and storing share two
+ * cores. libfreexl reads a
  * whole .xls into memory (BIFF allows at most 65,536 rows); since libfreexl
  * 1.0.6 has memory errors on crafted files, it first reads each .xls in a
  * forked child, and a file that makes it crash there is refused (65).

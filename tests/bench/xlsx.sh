@@ -67,7 +67,9 @@ run_one() {
 	cat "$d/time.out"
 }
 median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+minimum() { sort -n | head -1; }
 results=
+load=$(cut -d' ' -f1-3 /proc/loadavg)
 for f in orders.csv orders.xlsx; do
 	: > "$d/$f.runs"
 	i=0
@@ -81,7 +83,9 @@ for f in orders.csv orders.xlsx; do
 	wall=$(awk '{ print $1 }' "$d/$f.runs" | median)
 	cpu=$(awk '{ printf "%.2f\n", $2 + $3 }' "$d/$f.runs" | median)
 	kb=$(awk '{ print $4 }' "$d/$f.runs" | median)
-	results="$results$f $wall $cpu $kb
+	wmin=$(awk '{ print $1 }' "$d/$f.runs" | minimum)
+	cmin=$(awk '{ printf "%.2f\n", $2 + $3 }' "$d/$f.runs" | minimum)
+	results="$results$f $wall $cpu $kb $wmin $cmin
 "
 done
 [ "$got_orders_csv" = "$got_orders_xlsx" ] ||
@@ -92,8 +96,8 @@ size() { stat -c %s "$1" | awk '{ printf "%.1f MB", $1 / 1e6 }'; }
 xml=$(unzip -l "$d/orders.xlsx" | awk '$4 ~ /^xl\/(worksheets\/sheet1|sharedStrings)\.xml$/ { s += $1 } END { printf "%.1f MB", s / 1e6 }')
 csv_line=$(echo "$results" | awk '$1 == "orders.csv"')
 xlsx_line=$(echo "$results" | awk '$1 == "orders.xlsx"')
-set -- $csv_line; cw=$2 cc=$3 ck=$4
-set -- $xlsx_line; xw=$2 xc=$3 xk=$4
+set -- $csv_line; cw=$2 cc=$3 ck=$4 cwm=$5 ccm=$6
+set -- $xlsx_line; xw=$2 xc=$3 xk=$4 xwm=$5 xcm=$6
 {
 	echo "# crm-import: $no orders as .xlsx and as CSV, $(date +%Y-%m-%d)"
 	echo
@@ -104,10 +108,12 @@ set -- $xlsx_line; xw=$2 xc=$3 xk=$4
 	echo "(sheet and shared-string XML uncompressed: $xml). Both imports store the same"
 	echo "rows (count and sum of amounts: $got_orders_csv)."
 	echo
-	echo "| input | wall (s) | user+sys (s) | peak RSS (MB) | wall vs CSV |"
-	echo "|---|---|---|---|---|"
-	echo "| CSV | $cw | $cc | $(awk -v k="$ck" 'BEGIN { printf "%.0f", k / 1024 }') | 1.00 |"
-	echo "| .xlsx | $xw | $xc | $(awk -v k="$xk" 'BEGIN { printf "%.0f", k / 1024 }') | $(awk -v a="$xw" -v b="$cw" 'BEGIN { printf "%.2f", a / b }') |"
+	echo "Load average when the runs began: $load (the machine has $(nproc) cores)."
+	echo
+	echo "| input | wall median (s) | wall min (s) | user+sys median (s) | user+sys min (s) | peak RSS (MB) | wall vs CSV (median / min) |"
+	echo "|---|---|---|---|---|---|---|"
+	echo "| CSV | $cw | $cwm | $cc | $ccm | $(awk -v k="$ck" 'BEGIN { printf "%.0f", k / 1024 }') | 1.00 / 1.00 |"
+	echo "| .xlsx | $xw | $xwm | $xc | $xcm | $(awk -v k="$xk" 'BEGIN { printf "%.0f", k / 1024 }') | $(awk -v a="$xw" -v b="$cw" 'BEGIN { printf "%.2f", a / b }') / $(awk -v a="$xwm" -v b="$cwm" 'BEGIN { printf "%.2f", a / b }') |"
 	echo
 	echo "Raw runs (wall user sys KB):"
 	echo
