@@ -8,7 +8,8 @@ DATADIR ?= $(PREFIX)/share
 CFLAGS  ?= -O2 -g
 VERSION := 0.1.0
 
-PKGS    := sqlite3 yaml-0.1 uchardet libutf8proc nettle opencc icu-i18n icu-uc xlsxwriter
+PKGS    := sqlite3 yaml-0.1 uchardet libutf8proc nettle opencc icu-i18n icu-uc xlsxwriter \
+           libzip expat freexl
 override CPPFLAGS += -Ilib -DCRM_VERSION='"$(VERSION)"' -D_GNU_SOURCE
 override CFLAGS   += -std=c11 -Wall -Wextra -Werror $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 LDLIBS  := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lcsv -lm -pthread
@@ -61,7 +62,7 @@ $(B)/tests/%: tests/unit/%.c tests/unit/testutil.h $(B)/libcrm.a
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(B)/libcrm.a $(LDLIBS) $(shell pkg-config --libs cmocka)
 
-$(B)/fuzz/%: tests/fuzz/%.c tests/fuzz/replay.c $(B)/libcrm.a
+$(B)/fuzz/%: tests/fuzz/%.c tests/fuzz/replay.c tests/fuzz/*.h $(B)/libcrm.a
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< tests/fuzz/replay.c $(B)/libcrm.a $(LDLIBS)
 
@@ -109,6 +110,7 @@ bench: all
 	@CRM_BIN=$(CURDIR)/$(B)/bin sh tests/bench/report.sh
 	@CRM_BIN=$(CURDIR)/$(B)/bin LIB=$(CURDIR)/$(B)/libcrm.a sh tests/bench/score.sh
 	@CRM_BIN=$(CURDIR)/$(B)/bin sh tests/bench/dedupe.sh
+	@CRM_BIN=$(CURDIR)/$(B)/bin sh tests/bench/xlsx.sh
 
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man7

@@ -34,7 +34,8 @@ static const char usage[] =
 	"       crm-dedupe --stream [options] [FILE|-]\n"
 	"Find duplicate customers in the store and write the candidate pairs, best\n"
 	"first; merge them, hand the doubtful ones to a person, or undo a merge.\n"
-	"With --stream, label the duplicates in a CSV file that is not in the store.\n"
+	"With --stream, label the duplicates in a CSV file or Excel workbook (.xlsx,\n"
+	".xls) that is not in the store.\n"
 	"\n"
 	"      --merge            merge the pairs at or above the merge threshold\n"
 	"      --review FILE      write the pairs between the review and the merge\n"
@@ -48,6 +49,8 @@ static const char usage[] =
 	"                         match_score appended\n"
 	"      --ignore COLUMN    with --stream: do not compare COLUMN (repeatable)\n"
 	"      --encoding NAME    with --stream: the file's encoding (default: detect)\n"
+	"      --sheet NAME|N     with --stream or --apply, for a workbook: the sheet\n"
+	"                         to read (default: the first sheet with data)\n"
 	"      --merge-threshold P   probability at or above which a pair is one\n"
 	"                         customer (default dedupe.merge_threshold, 0.95)\n"
 	"      --review-threshold P  probability from which a pair is shown\n"
@@ -65,7 +68,7 @@ static const char usage[] =
 
 enum {
 	OPT_MERGE = 1, OPT_REVIEW, OPT_APPLY, OPT_UNDO, OPT_LIST, OPT_STREAM, OPT_IGNORE,
-	OPT_ENCODING, OPT_MERGE_T, OPT_REVIEW_T, OPT_ALL_PAIRS, OPT_EXPLAIN, OPT_MASK
+	OPT_ENCODING, OPT_MERGE_T, OPT_REVIEW_T, OPT_ALL_PAIRS, OPT_EXPLAIN, OPT_MASK, OPT_SHEET
 };
 
 static const struct option longopts[] = {
@@ -82,6 +85,7 @@ static const struct option longopts[] = {
 	{"all-pairs", required_argument, NULL, OPT_ALL_PAIRS},
 	{"explain", no_argument, NULL, OPT_EXPLAIN},
 	{"mask", no_argument, NULL, OPT_MASK},
+	{"sheet", required_argument, NULL, OPT_SHEET},
 	CRM_CLI_COMMON_OPTIONS,
 	{NULL, 0, NULL, 0},
 };
@@ -89,7 +93,7 @@ static const struct option longopts[] = {
 struct options {
 	struct crm_common common;
 	bool merge, list, stream, explain, mask;
-	const char *review, *apply, *all_pairs, *encoding, *input;
+	const char *review, *apply, *all_pairs, *encoding, *input, *sheet;
 	int64_t undo;
 	const char **ignore;
 	size_t nignore;
@@ -133,6 +137,11 @@ parse_options(int argc, char **argv, struct options *o)
 		case OPT_ALL_PAIRS: o->all_pairs = optarg; break;
 		case OPT_EXPLAIN: o->explain = true; break;
 		case OPT_MASK: o->mask = true; break;
+		case OPT_SHEET:
+			if (*optarg == '\0')
+				crm_cli_usage_error("option '--sheet': give a sheet name or number");
+			o->sheet = optarg;
+			break;
 		default: crm_cli_usage_error("unexpected option");
 		}
 	}
@@ -150,6 +159,8 @@ parse_options(int argc, char **argv, struct options *o)
 			                    argv[optind]);
 		if (o->nignore || o->encoding)
 			crm_cli_usage_error("--ignore and --encoding go with --stream");
+		if (o->sheet && !o->apply)
+			crm_cli_usage_error("--sheet goes with --stream or --apply (a file to read)");
 	}
 	if (o->explain && (o->merge || o->apply || o->undo || o->list))
 		crm_cli_usage_error("--explain shows the model and changes nothing; give it alone");
@@ -293,7 +304,7 @@ table_free(struct table *t)
 static int
 read_table(const struct options *o, struct table *t)
 {
-	struct crm_csv_options copt = {o->encoding, 0};
+	struct crm_csv_options copt = {o->encoding, 0, o->sheet};
 	const struct crm_csv_record *rec;
 	crm_csv_reader *r;
 	int status = 0, rc;
@@ -332,7 +343,7 @@ read_table(const struct options *o, struct table *t)
 		t->nrows++;
 	}
 	if (rc < 0)
-		status = CRM_EX_IOERR;
+		status = crm_csv_failure(r);
 	if (status == 0 && t->header == NULL) {
 		crm_warn("%s: no header row", crm_csv_name(r));
 		status = CRM_EX_DATAERR;
@@ -759,9 +770,9 @@ struct decision_row {
 /* Read an edited review file; every row must name two ids and a decision of
  * merge, keep-apart, or review/empty (skipped). Returns 0 or 65/66. */
 static int
-read_decisions(const char *path, struct decision_row **out, size_t *n)
+read_decisions(const char *path, const char *sheet, struct decision_row **out, size_t *n)
 {
-	struct crm_csv_options copt = {NULL, 0};
+	struct crm_csv_options copt = {NULL, 0, sheet};
 	const struct crm_csv_record *rec;
 	crm_csv_reader *r;
 	int status = 0, ca = -1, cb = -1, cd = -1, cs = -1, rc;
@@ -821,7 +832,7 @@ read_decisions(const char *path, struct decision_row **out, size_t *n)
 		    cs >= 0 && (size_t)cs < rec->nfields ? strtod(rec->fields[cs], NULL) : NAN};
 	}
 	if (status == 0 && rc < 0)
-		status = CRM_EX_IOERR;
+		status = crm_csv_failure(r);
 	crm_csv_close(r);
 	return status;
 }
@@ -831,7 +842,7 @@ apply_decisions(struct store_run *run)
 {
 	struct decision_row *rows;
 	size_t n, merged = 0, apart = 0, skipped = 0;
-	int status = read_decisions(run->o->apply, &rows, &n);
+	int status = read_decisions(run->o->apply, run->o->sheet, &rows, &n);
 
 	if (status != 0) {
 		free(rows);

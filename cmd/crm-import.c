@@ -25,11 +25,13 @@
 #include "mapping.h"
 #include "reject.h"
 #include "store.h"
+#include "workbook.h"
 
 static const char usage[] =
 	"usage: crm-import [options] FILE...|-\n"
-	"       crm-import --list | --undo IMPORT_ID\n"
-	"Load customers, orders, interactions or tickets from CSV/TSV exports.\n"
+	"       crm-import --list | --undo IMPORT_ID | --list-sheets FILE\n"
+	"Load customers, orders, interactions or tickets from CSV/TSV exports or\n"
+	"Excel workbooks (.xlsx, .xls).\n"
 	"\n"
 	"  -k, --kind KIND        customers, orders, interactions or tickets\n"
 	"                         (default: detected from the header)\n"
@@ -38,6 +40,10 @@ static const char usage[] =
 	"                         store lacks (default: reject those rows)\n"
 	"  -e, --encoding ENC     input encoding (default: detected; e.g. gbk, big5)\n"
 	"  -d, --delimiter C      input delimiter: , tab ; (default: detected)\n"
+	"      --sheet NAME|N     workbooks: the sheet to read, by name or number\n"
+	"                         (default: the first sheet with data)\n"
+	"      --list-sheets      show each sheet of the workbook FILE with its rows\n"
+	"                         and columns, import nothing\n"
 	"  -r, --rejects FILE     reject file (default: NAME.rejects.csv beside an input\n"
 	"                         NAME.csv; stdin.rejects.csv for standard input)\n"
 	"  -n, --dry-run          check everything, write nothing to the store\n"
@@ -50,7 +56,8 @@ static const char usage[] =
 	"Exit status: 0 ok, 65 rows rejected, 66 input missing, 64 usage, 73/74 output\n"
 	"or store I/O error, 75 store busy, 78 configuration error (see crm-import(1)).\n";
 
-enum { OPT_SOURCE = 1, OPT_CREATE_MISSING, OPT_EMIT, OPT_LIST, OPT_UNDO };
+enum { OPT_SOURCE = 1, OPT_CREATE_MISSING, OPT_EMIT, OPT_LIST, OPT_UNDO, OPT_SHEET,
+       OPT_LIST_SHEETS };
 
 static const struct option longopts[] = {
 	{"kind", required_argument, NULL, 'k'},
@@ -64,6 +71,8 @@ static const struct option longopts[] = {
 	{"emit", no_argument, NULL, OPT_EMIT},
 	{"list", no_argument, NULL, OPT_LIST},
 	{"undo", required_argument, NULL, OPT_UNDO},
+	{"sheet", required_argument, NULL, OPT_SHEET},
+	{"list-sheets", no_argument, NULL, OPT_LIST_SHEETS},
 	CRM_CLI_COMMON_OPTIONS,
 	{NULL, 0, NULL, 0},
 };
@@ -72,7 +81,7 @@ struct options {
 	struct crm_common common;
 	enum crm_kind kind;
 	const char *source;
-	bool create_missing, dry_run, show_map, emit, list;
+	bool create_missing, dry_run, show_map, emit, list, list_sheets;
 	long long undo_id;             /* 0: no --undo */
 	const char *rejects;
 	struct crm_csv_options csv;
@@ -142,9 +151,22 @@ parse_options(int argc, char **argv, struct options *o)
 		case OPT_UNDO:
 			o->undo_id = crm_cli_number("--undo", optarg, 1, INT64_MAX);
 			break;
+		case OPT_SHEET:
+			if (*optarg == '\0')
+				crm_cli_usage_error("option '--sheet': give a sheet name or number");
+			o->csv.sheet = optarg;
+			break;
+		case OPT_LIST_SHEETS:
+			o->list_sheets = true;
+			break;
 		default:
 			crm_cli_usage_error("unexpected option");
 		}
+	}
+	if (o->list_sheets) {
+		if (o->list || o->undo_id || argc - optind != 1)
+			crm_cli_usage_error("--list-sheets takes one workbook FILE");
+		return;
 	}
 	if (!o->list && o->undo_id == 0 && optind >= argc)
 		crm_cli_usage_error("no input file (give FILE, or - for standard input)");
@@ -241,12 +263,14 @@ estimate_rows(const char *file, size_t header_len)
 	return (long long)(sb.st_size / (off_t)(header_len > 16 ? header_len : 16));
 }
 
-/* The reason a record was refused, naming its column when one is known. */
+/* The reason a record was refused, naming its column when one is known.
+ * A workbook's reader names the sheet and cell itself. */
 static const char *
-record_error(const struct crm_csv_record *rec, const struct crm_mapping *m, crm_buf *reason)
+record_error(const struct crm_csv_record *rec, const struct crm_mapping *m, crm_buf *reason,
+             bool workbook)
 {
 	crm_buf_reset(reason);
-	if (rec->error_field >= 0 && (size_t)rec->error_field < m->ncols)
+	if (!workbook && rec->error_field >= 0 && (size_t)rec->error_field < m->ncols)
 		crm_buf_printf(reason, "column \"%s\": ", m->headers[rec->error_field]);
 	crm_buf_puts(reason, rec->error);
 	return crm_buf_str(reason);
@@ -277,7 +301,7 @@ import_file(const struct options *o, struct crm_import_options *io, crm_store *s
 	struct sha256_ctx sha;
 	char hex[2 * SHA256_DIGEST_SIZE + 1], *rpath;
 	struct crm_import_counts counts;
-	const char *why, *hdr;
+	const char *why, *hdr, *sheet;
 	size_t n, hlen;
 	const int64_t *ids;
 	int rc, status = 0;
@@ -287,11 +311,15 @@ import_file(const struct options *o, struct crm_import_options *io, crm_store *s
 
 	if ((r = crm_csv_open(file, &o->csv, &rc)) == NULL)
 		exit(rc);  /* nothing committed yet: the whole run is undone */
+	sheet = crm_csv_sheet(r);
 	rc = crm_csv_next(r, &rec);
 	if (rc < 0)
-		exit(CRM_EX_IOERR);
+		exit(crm_csv_failure(r));
 	if (rc == 0) {
-		crm_warn("%s: empty file (no header row)", crm_csv_name(r));
+		if (sheet)
+			crm_warn("%s: sheet '%s' is empty (no header row)", crm_csv_name(r), sheet);
+		else
+			crm_warn("%s: empty file (no header row)", crm_csv_name(r));
 		crm_csv_close(r);
 		return CRM_EX_DATAERR;
 	}
@@ -314,24 +342,33 @@ import_file(const struct options *o, struct crm_import_options *io, crm_store *s
 	rj = crm_rejects_new(rpath, crm_csv_encoding(r), crm_csv_delimiter(r), hdr, hlen);
 	crm_rejects_set_bom(rj, crm_csv_had_bom(r));
 	free(rpath);
-	io->expected_rows = estimate_rows(file, hlen);
+	/* A workbook's size says little about its rows (it is compressed). */
+	io->expected_rows = sheet ? 0 : estimate_rows(file, hlen);
 	imp = crm_import_start(s, io, m, strcmp(file, "-") == 0 ? "<stdin>" : file);
 	while ((rc = crm_csv_next(r, &rec)) == 1) {
 		sha256_update(&sha, rec->raw_len, (const uint8_t *)rec->raw);
 		bytes_read += rec->raw_len;
-		if (nrecords == 1000 && io->expected_rows > 0)
+		if (nrecords == 1000 && io->expected_rows > 0 && sheet == NULL)
 			crm_import_expect(imp, estimate_rows(file, bytes_read / 1000) - 1000);
 		if (rec->error == NULL && blank_record(rec))
 			continue;  /* Excel's trailing ",,,," rows carry nothing */
 		if (rec->error) {
 			crm_import_count_reject(imp);
-			why = record_error(rec, m, &reason);
+			why = record_error(rec, m, &reason, sheet != NULL);
 		} else {
 			why = crm_import_row(imp, (const char *const *)rec->fields, rec->nfields);
+			if (why && sheet) {
+				/* The reject file is CSV: its reason names sheet and row. */
+				crm_buf_reset(&reason);
+				crm_buf_printf(&reason, "sheet '%s' row %ld: %s", sheet, rec->line, why);
+				why = crm_buf_str(&reason);
+			}
 		}
 		if (why) {
 			/* Shown even with --quiet: a cron job must say what went wrong. */
-			if (crm_rejects_count(rj) < 3)
+			if (crm_rejects_count(rj) < 3 && sheet)
+				crm_warn("%s: %s", crm_csv_name(r), why);
+			else if (crm_rejects_count(rj) < 3)
 				crm_warn("%s:%ld: %s", crm_csv_name(r), rec->line, why);
 			if ((rc = crm_rejects_add(rj, rec->raw, rec->raw_len, rec->line, why)) != 0)
 				exit(rc);
@@ -340,7 +377,7 @@ import_file(const struct options *o, struct crm_import_options *io, crm_store *s
 	}
 	crm_progress_done(&o->common);
 	if (rc < 0)
-		exit(CRM_EX_IOERR);
+		exit(crm_csv_failure(r));
 	sha256_hex(&sha, hex);
 	crm_import_finish(imp, hex, &counts);
 	ids = crm_import_customers(imp, &n);
@@ -380,6 +417,35 @@ bulk_load(int nfiles, char **files, const char *db)
 	return stat(db, &sb) != 0 || in > sb.st_size;
 }
 
+/* --list-sheets: sheet, rows, columns for each sheet of the workbook. */
+static int
+list_sheets(const struct options *o, const char *file)
+{
+	const char *name = strcmp(file, "-") == 0 ? "<stdin>" : file;
+	crm_csv_writer *w;
+	char rows[32], cols[32];
+	long nr, nc;
+	int status = 0;
+	crm_wb *wb = crm_wb_open_path(file, name, &status);
+
+	if (wb == NULL)
+		return status;
+	w = crm_csv_writer_new(stdout, "<stdout>", o->common.tsv, o->common.excel_safe);
+	crm_csv_write_row(w, (const char *const[]){"sheet", "rows", "columns"}, 3);
+	for (size_t i = 0; i < crm_wb_sheet_count(wb); i++) {
+		if (crm_wb_sheet_size(wb, i, &nr, &nc) != 0) {
+			status = CRM_EX_DATAERR;
+			break;
+		}
+		snprintf(rows, sizeof rows, "%ld", nr);
+		snprintf(cols, sizeof cols, "%ld", nc);
+		crm_csv_write_row(w, (const char *const[]){crm_wb_sheet_name(wb, i), rows, cols}, 3);
+	}
+	crm_wb_close(wb);
+	crm_status_merge(&status, crm_csv_writer_close(w));
+	return status;
+}
+
 static int
 emit_customers(const struct options *o, crm_store *s, crm_buf *touched)
 {
@@ -402,6 +468,8 @@ main(int argc, char **argv)
 
 	crm_diag_init(argv[0]);
 	parse_options(argc, argv, &o);
+	if (o.list_sheets)
+		return crm_cli_finish(list_sheets(&o, argv[optind]));
 	if ((status = crm_config_load(o.common.config_path, &cfg)) != 0)
 		return status;
 	if ((status = crm_mapping_check_config(cfg)) != 0) {

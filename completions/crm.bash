@@ -13,10 +13,10 @@ _crm_tools=(import dedupe segment score report remind forget)
 
 declare -A _crm_opts=(
 	[import]="-k --kind --source --create-missing -e --encoding -d --delimiter
-		-r --rejects -n --dry-run -m --map --emit --list --undo
+		-r --rejects -n --dry-run -m --map --emit --list --undo --sheet --list-sheets
 		--db --config --as-of -q --quiet -t --tsv --excel-safe -h --help --version"
 	[dedupe]="--merge --review --apply --undo --list-merges --stream --ignore
-		--encoding --merge-threshold --review-threshold --all-pairs --explain --mask
+		--encoding --sheet --merge-threshold --review-threshold --all-pairs --explain --mask
 		--db --config --as-of -q --quiet -t --tsv --excel-safe -h --help --version"
 	[segment]="-w --where -s --segment --summary --by --format -o --output --save --migration
 		--explain --all --db --config --as-of -q --quiet -t --tsv --excel-safe
@@ -49,6 +49,7 @@ declare -A _crm_args=(
 	["import --rejects"]=@file
 	["import --source"]=@none
 	["import --undo"]=@none
+	["import --sheet"]=@none
 	["import --db"]=@file
 	["import --config"]=@file
 	["import --as-of"]=@none
@@ -56,6 +57,7 @@ declare -A _crm_args=(
 	["dedupe --apply"]=@file
 	["dedupe --undo"]=@none
 	["dedupe --ignore"]=@none
+	["dedupe --sheet"]=@none
 	["dedupe --encoding"]="utf-8 gbk gb18030 big5 utf-16"
 	["dedupe --merge-threshold"]=@none
 	["dedupe --review-threshold"]=@none

@@ -41,7 +41,9 @@ set -g __crm_opts_import \
     'm|map||show how the columns map to fields, import nothing|' \
     '|emit||write the customers imported as a stream on stdout|' \
     '|list||show the import log|' \
-    '|undo|r|revert one whole import|'
+    '|undo|r|revert one whole import|' \
+    '|sheet|r|workbooks: the sheet to read, by name or number|' \
+    '|list-sheets||show the sheets of a workbook with their rows and columns|'
 
 set -g __crm_opts_dedupe \
     '|merge||merge the pairs at or above the merge threshold|' \
@@ -52,6 +54,7 @@ set -g __crm_opts_dedupe \
     '|stream||label the duplicates in FILE or standard input instead of the store|' \
     '|ignore|r|with --stream, do not compare COLUMN|' \
     '|encoding|r|with --stream, input encoding|utf-8 gbk gb18030 big5 utf-16' \
+    '|sheet|r|with --stream or --apply, for a workbook: the sheet to read|' \
     '|merge-threshold|r|probability at or above which a pair is one customer|' \
     '|review-threshold|r|probability from which a pair is shown|' \
     '|all-pairs|r|write every compared pair with its score to FILE|@file' \

@@ -39,6 +39,8 @@ _crm_specs_import=(
   '--emit[write the customers imported as a stream]'
   '(--undo *)--list[show the import log]'
   '(--list *)--undo=[revert one whole import]:import id: '
+  '--sheet=[workbooks: the sheet to read, by name or number]:sheet: '
+  '(--list --undo)--list-sheets[show the sheets of a workbook with their rows and columns]'
   '*:input file:_files'
 )
 
@@ -51,6 +53,7 @@ _crm_specs_dedupe=(
   '(--merge --review --apply --undo --list-merges)--stream[label the duplicates in FILE or standard input instead of the store]'
   '*--ignore=[with --stream, do not compare COLUMN]:column: '
   '--encoding=[with --stream, input encoding]:encoding:(utf-8 gbk gb18030 big5 utf-16)'
+  '--sheet=[with --stream or --apply, for a workbook: the sheet to read]:sheet: '
   '--merge-threshold=[probability at or above which a pair is one customer]:probability (0-1): '
   '--review-threshold=[probability from which a pair is shown]:probability (0-1): '
   '--all-pairs=[write every compared pair with its score to FILE]:pairs file:_files'

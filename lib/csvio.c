@@ -22,6 +22,7 @@
 
 #include "decode.h"
 #include "diag.h"
+#include "workbook.h"
 
 enum {
 	SAMPLE = 64 * 1024, /* bytes read up front for encoding detection */
@@ -67,6 +68,12 @@ struct crm_csv_reader {
 
 	crm_buf header;         /* raw bytes of the first record */
 	bool have_header;
+
+	crm_wb *wb;             /* the input is a workbook: rows come from here */
+	size_t wb_width;        /* the header row's cells: rows are padded to it */
+	char **wb_fields;       /* a row's cells plus padding */
+	size_t wb_cap;
+	int failure;            /* exit status for crm_csv_next's -1 */
 };
 
 /* libcsv must never see NULL from its allocator. */
@@ -278,6 +285,9 @@ detect_delimiter(crm_csv_reader *r, char *delim)
 	return 0;
 }
 
+static crm_csv_reader *open_reader(FILE *fp, const char *name, const char *path,
+                                   const struct crm_csv_options *opt, int *status);
+
 crm_csv_reader *
 crm_csv_open(const char *path, const struct crm_csv_options *opt, int *status)
 {
@@ -292,7 +302,7 @@ crm_csv_open(const char *path, const struct crm_csv_options *opt, int *status)
 		*status = CRM_EX_NOINPUT;
 		return NULL;
 	}
-	r = crm_csv_open_stream(fp, path, opt, status);
+	r = open_reader(fp, path, path, opt, status);
 	if (r == NULL)
 		fclose(fp);
 	else
@@ -303,6 +313,38 @@ crm_csv_open(const char *path, const struct crm_csv_options *opt, int *status)
 crm_csv_reader *
 crm_csv_open_stream(FILE *fp, const char *name, const struct crm_csv_options *opt,
                     int *status)
+{
+	return open_reader(fp, name, NULL, opt, status);
+}
+
+/* The input is a workbook (its first bytes are in r->lb): open it and
+ * choose the sheet. Returns r, or NULL after a message (r freed). */
+static crm_csv_reader *
+open_workbook(crm_csv_reader *r, const char *path, const struct crm_csv_options *opt,
+              int *status)
+{
+	int rc;
+
+	r->wb = crm_wb_open_stream(r->fp, r->lb, r->end, path, r->name, status);
+	if (r->wb == NULL) {
+		crm_csv_close(r);
+		return NULL;
+	}
+	if ((rc = crm_wb_select(r->wb, opt ? opt->sheet : NULL)) != 0) {
+		*status = rc;
+		crm_csv_close(r);
+		return NULL;
+	}
+	r->encoding = "UTF-8";
+	r->delim = ',';
+	r->had_bom = true;
+	return r;
+}
+
+/* crm_csv_open_stream; path is the file fp was opened from, or NULL. */
+static crm_csv_reader *
+open_reader(FILE *fp, const char *name, const char *path, const struct crm_csv_options *opt,
+            int *status)
 {
 	crm_csv_reader *r;
 	const char *given = NULL, *detected;
@@ -341,6 +383,8 @@ crm_csv_open_stream(FILE *fp, const char *name, const struct crm_csv_options *op
 			break;
 		}
 	}
+	if (crm_wb_sniff(r->lb, r->end) != CRM_WB_NONE)
+		return open_workbook(r, path, opt, status);
 	detected = crm_decode_detect((const unsigned char *)r->lb, r->end, &bom);
 	if (given != NULL) {
 		if (strcmp(given, detected) != 0)
@@ -416,6 +460,79 @@ feed(crm_csv_reader *r, const char *line, size_t len)
 		csv_set_term_func(&r->p, NULL);
 }
 
+/* Whether a CSV field must be quoted: it holds ',' '"' CR or LF, or starts
+ * or ends with a space or tab (a reader would trim those). */
+static bool
+needs_quotes(const char *s, size_t n)
+{
+	return n > 0 && (strpbrk(s, ",\"\r\n") != NULL || s[0] == ' ' || s[0] == '\t' ||
+	                 s[n - 1] == ' ' || s[n - 1] == '\t');
+}
+
+/* Append field s to b as RFC 4180 CSV. */
+static void
+append_csv_field(crm_buf *b, const char *s)
+{
+	size_t n = strlen(s);
+
+	if (!needs_quotes(s, n)) {
+		crm_buf_append(b, s, n);
+		return;
+	}
+	crm_buf_putc(b, '"');
+	for (; *s; s++) {
+		if (*s == '"')
+			crm_buf_putc(b, '"');
+		crm_buf_putc(b, *s);
+	}
+	crm_buf_putc(b, '"');
+}
+
+/* The next row of a workbook as a record. */
+static int
+workbook_next(crm_csv_reader *r, const struct crm_csv_record **rec)
+{
+	const struct crm_wb_row *row;
+	size_t n;
+	int rc = crm_wb_next(r->wb, &row);
+
+	if (rc < 0)
+		r->failure = CRM_EX_DATAERR;
+	if (rc <= 0)
+		return rc;
+	if (!r->have_header)
+		r->wb_width = row->ncells;
+	n = row->ncells > r->wb_width ? row->ncells : r->wb_width;
+	if (n > r->wb_cap) {
+		r->wb_fields = crm_xreallocarray(r->wb_fields, n, sizeof *r->wb_fields);
+		r->wb_cap = n;
+	}
+	for (size_t i = 0; i < n; i++)
+		r->wb_fields[i] = i < row->ncells ? row->cells[i] : (char *)"";
+	crm_buf_reset(&r->raw);
+	for (size_t i = 0; i < n; i++) {
+		if (i > 0)
+			crm_buf_putc(&r->raw, ',');
+		append_csv_field(&r->raw, r->wb_fields[i]);
+	}
+	if (n == 1 && r->wb_fields[0][0] == '\0')
+		crm_buf_puts(&r->raw, "\"\"");
+	crm_buf_putc(&r->raw, '\n');
+	r->rec.fields = r->wb_fields;
+	r->rec.nfields = n;
+	r->rec.line = row->row;
+	r->rec.raw = r->raw.data;
+	r->rec.raw_len = r->raw.len;
+	r->rec.error = row->error;
+	r->rec.error_field = row->error ? row->error_col : -1;
+	if (!r->have_header) {
+		r->have_header = true;
+		crm_buf_append(&r->header, r->raw.data, r->raw.len);
+	}
+	*rec = &r->rec;
+	return 1;
+}
+
 int
 crm_csv_next(crm_csv_reader *r, const struct crm_csv_record **rec)
 {
@@ -429,6 +546,9 @@ crm_csv_next(crm_csv_reader *r, const struct crm_csv_record **rec)
 	r->row_done = false;
 	r->error = NULL;
 	r->error_field = -1;
+	r->failure = CRM_EX_IOERR;
+	if (r->wb != NULL)
+		return workbook_next(r, rec);
 	crm_buf_reset(&r->arena);
 	crm_buf_reset(&r->raw);
 
@@ -488,6 +608,18 @@ crm_csv_next(crm_csv_reader *r, const struct crm_csv_record **rec)
 	return 1;
 }
 
+int
+crm_csv_failure(const crm_csv_reader *r)
+{
+	return r->failure ? r->failure : CRM_EX_IOERR;
+}
+
+const char *
+crm_csv_sheet(const crm_csv_reader *r)
+{
+	return r->wb ? crm_wb_selected(r->wb) : NULL;
+}
+
 const char *
 crm_csv_name(const crm_csv_reader *r)
 {
@@ -526,6 +658,8 @@ crm_csv_close(crm_csv_reader *r)
 		return;
 	if (r->p_ready)
 		csv_free(&r->p);
+	crm_wb_close(r->wb);
+	free(r->wb_fields);
 	if (r->own_fp)
 		fclose(r->fp);
 	crm_decoder_free(r->dec);
@@ -639,10 +773,7 @@ crm_csv_write_field(crm_csv_writer *w, const char *field)
 		return;
 	}
 
-	bool quote = n > 0 && (strpbrk(s, ",\"\r\n") != NULL ||
-	                       s[0] == ' ' || s[0] == '\t' ||
-	                       s[n - 1] == ' ' || s[n - 1] == '\t');
-	if (!quote) {
+	if (!needs_quotes(s, n)) {
 		if (apos)
 			putch(w, '\'');
 		put(w, s, n);

@@ -45,6 +45,18 @@
  * ends) or TSV (tab, newline, carriage return and backslash written as \t \n
  * \r \\), with the optional --excel-safe rule: a cell starting with = + - @
  * (or tab/CR) that is not a plain number gets a leading apostrophe.
+ *
+ * Workbooks: an input that is an Excel workbook (.xlsx or .xls, told by its
+ * first bytes, see workbook.h) is read through the same interface. One sheet
+ * is read (crm_csv_options.sheet, default the first with data); fields are
+ * the cells' texts, line is the sheet's row number, raw is the row written
+ * as one RFC 4180 CSV line (so a reject file of a workbook is CSV), rows are
+ * padded with empty fields to the header's width, and a cell error (#DIV/0!)
+ * makes an error record whose error names sheet and cell ("sheet 'Orders'
+ * cell D7: #DIV/0!"). The encoding is UTF-8 and the delimiter ',' whatever
+ * the options say (--encoding and --delimiter mean nothing for a workbook),
+ * and crm_csv_had_bom() is true, so a reject file opens in Excel as UTF-8.
+ * A workbook on a pipe is first copied to a temporary file ($TMPDIR).
  */
 #ifndef CRM_CSVIO_H
 #define CRM_CSVIO_H
@@ -56,6 +68,8 @@
 struct crm_csv_options {
 	const char *encoding; /* iconv name, or NULL to detect */
 	char delimiter;       /* ',', '\t', ';', or 0 to detect from the header */
+	const char *sheet;    /* workbooks: sheet name or 1-based number; NULL for
+	                         the first sheet with data; ignored for CSV */
 };
 
 struct crm_csv_record {
@@ -74,15 +88,23 @@ typedef struct crm_csv_reader crm_csv_reader;
 
 /* Open path ("-" reads stdin). On failure print a message naming the file
  * and return NULL with *status set to CRM_EX_NOINPUT (missing/unreadable),
- * CRM_EX_USAGE (unknown --encoding) or CRM_EX_IOERR. */
+ * CRM_EX_USAGE (unknown --encoding, or a --sheet the workbook lacks: the
+ * message lists its sheets), CRM_EX_DATAERR (a workbook that cannot be
+ * read: "FILE: not a readable workbook: WHY") or CRM_EX_IOERR. */
 crm_csv_reader *crm_csv_open(const char *path, const struct crm_csv_options *opt, int *status);
 /* Same over an open stream (not closed by crm_csv_close); name is used in messages. */
 crm_csv_reader *crm_csv_open_stream(FILE *fp, const char *name,
                                     const struct crm_csv_options *opt, int *status);
 
 /* Next record into *rec (valid until the next call). Returns 1 for a record,
- * 0 at end of input, -1 on a read error (message printed; exit 74). */
+ * 0 at end of input, -1 on a read error or a workbook found broken part way
+ * (message printed; exit with crm_csv_failure()). */
 int crm_csv_next(crm_csv_reader *r, const struct crm_csv_record **rec);
+/* The exit status for the last -1 of crm_csv_next: CRM_EX_IOERR, or
+ * CRM_EX_DATAERR for a broken workbook. */
+int crm_csv_failure(const crm_csv_reader *r);
+/* The sheet being read when the input is a workbook, else NULL. */
+const char *crm_csv_sheet(const crm_csv_reader *r);
 
 const char *crm_csv_name(const crm_csv_reader *r);     /* file name as given, "-" → "<stdin>" */
 const char *crm_csv_encoding(const crm_csv_reader *r); /* detected or given */

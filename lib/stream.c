@@ -46,7 +46,7 @@ open_stream(FILE *fp, const char *name)
 		exit(status);
 	rc = crm_csv_next(s->reader, &rec);
 	if (rc < 0)
-		exit(CRM_EX_IOERR);
+		exit(crm_csv_failure(s->reader));
 	if (rc == 0 || rec->error)
 		crm_die(CRM_EX_DATAERR, "%s: %s", name,
 		        rc == 0 ? "no header row in the input" : rec->error);
@@ -104,7 +104,7 @@ crm_stream_next(crm_stream *s, int64_t *id)
 
 	rc = crm_csv_next(s->reader, &s->rec);
 	if (rc < 0)
-		exit(CRM_EX_IOERR);
+		exit(crm_csv_failure(s->reader));
 	if (rc == 0)
 		return 0;
 	if (s->rec->error)

@@ -89,6 +89,11 @@ roundtrip_safe(const struct rows *rs)
 			if (strchr(rs->rows[r][i], '\r') != NULL ||
 			    (r == 0 && i == 0 && strncmp(rs->rows[r][i], "\xEF\xBB\xBF", 3) == 0))
 				return 0;
+	/* Output that starts like a zip or OLE2 file reads back as a workbook. */
+	if (rs->count > 0 && rs->n[0] > 0 &&
+	    (strncmp(rs->rows[0][0], "PK\3\4", 4) == 0 ||
+	     strncmp(rs->rows[0][0], "\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1", 8) == 0))
+		return 0;
 	return 1;
 }
 
@@ -96,7 +101,7 @@ static void
 read_all(const uint8_t *data, size_t size, const char *encoding, char delim,
          struct rows *keep)
 {
-	struct crm_csv_options opt = { encoding, delim };
+	struct crm_csv_options opt = { encoding, delim, NULL };
 	const struct crm_csv_record *rec;
 	crm_csv_reader *r;
 	FILE *fp = open_input(data, size);
@@ -150,7 +155,7 @@ write_rows(FILE *fp, const struct rows *rs, int tsv, int excel_safe)
 static void
 roundtrip(const struct rows *rs)
 {
-	struct crm_csv_options opt = { "UTF-8", ',' };
+	struct crm_csv_options opt = { "UTF-8", ',', NULL };
 	const struct crm_csv_record *rec;
 	crm_csv_reader *r;
 	char *buf = NULL;

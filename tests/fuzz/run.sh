@@ -13,7 +13,7 @@ secs=${1:-60}
 [ $# -gt 0 ] && shift
 CLANG=${CLANG:-clang}
 out=build/fuzz
-pkgs="sqlite3 yaml-0.1 uchardet opencc libutf8proc nettle icu-i18n icu-uc"
+pkgs="sqlite3 yaml-0.1 uchardet opencc libutf8proc nettle icu-i18n icu-uc libzip expat freexl"
 
 if ! command -v "$CLANG" >/dev/null 2>&1; then
 	echo "run.sh: $CLANG not found (apt-get install clang)" >&2
@@ -44,13 +44,14 @@ done
 status=0
 run_one() {
 	t=$1
-	case $t in fuzz_csv|fuzz_config) max=65536 ;; *) max=4096 ;; esac
+	case $t in fuzz_csv|fuzz_config|fuzz_xlsx|fuzz_xls) max=65536 ;; *) max=4096 ;; esac
 	# A 4096-column header takes seconds to map under ASan (see README).
 	case $t in fuzz_mapping) tmo=60 ;; *) tmo=10 ;; esac
 	mkdir -p $out/corpus-$t tests/fuzz/corpus/$t
 	log=$out/$t.log
 	rc=0
 	ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1} \
+	LSAN_OPTIONS=${LSAN_OPTIONS:-suppressions=$PWD/tests/fuzz/lsan.supp} \
 	UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1} \
 	$out/$t -max_total_time="$secs" -max_len=$max -timeout=$tmo -rss_limit_mb=2048 \
 	    -print_final_stats=1 -artifact_prefix=$out/$t- ${FUZZ_ARGS:-} \

@@ -42,7 +42,7 @@ write_tmp(const void *data, size_t len)
 static crm_csv_reader *
 open_bytes(const void *data, size_t len, const char *enc, char delim)
 {
-	struct crm_csv_options opt = {enc, delim};
+	struct crm_csv_options opt = {enc, delim, NULL};
 	char *path = write_tmp(data, len);
 	int status = 0;
 	crm_csv_reader *r = crm_csv_open(path, &opt, &status);
@@ -681,7 +681,7 @@ static void
 open_errors(void **state)
 {
 	(void)state;
-	struct crm_csv_options opt = {NULL, 0};
+	struct crm_csv_options opt = {NULL, 0, NULL};
 	int status = 0;
 	FILE *fp;
 	crm_csv_reader *r;
