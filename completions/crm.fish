@@ -106,6 +106,7 @@ set -g __crm_opts_remind \
     '|by-owner||group the list by owner|' \
     'f|format|r|output format|text csv tsv json ics' \
     '|template|r|message template with {{column}} placeholders|@file' \
+    '|template-dir|r|message templates by language (LANG.txt, default.txt)|@dir' \
     '|status|r|with list, the reminders with this status|open done snoozed cancelled all' \
     '|note|r|with done, a note for the interaction logged|' \
     '|until|r|with snooze, hide until DATE (YYYY-MM-DD)|' \
@@ -172,6 +173,8 @@ function __crm_register
         if test "$f[3]" = r
             if test "$f[5]" = @file
                 set -a args -r
+            else if test "$f[5]" = @dir
+                set -a args -x -a '(__fish_complete_directories)'
             else if test -n "$f[5]"
                 # -a is expanded like a command line: escape ";" and friends
                 set -a args -x -a (string join ' ' -- (string escape -- (string split ' ' -- $f[5])))
