@@ -12,6 +12,7 @@
  * list, each row's message from its customer's language's template
  * (lib/message), in the chosen format.
  */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -326,51 +327,74 @@ struct row_source {
 	int lang_field;   /* crm_remind_language_field */
 };
 
+/* Scratch space for one row's cells (one per thread). */
+struct cell_bufs {
+	char num[32], cust[32], masked[256];
+	crm_buf msg;
+};
+
+/* The cells of reminder w, with its customer's figures and message; false
+ * when it is left out (its customer gone from the store, another owner). */
+static bool
+row_cells(const struct row_source *src, const struct options *o,
+          const struct crm_remind_row *w, struct cell_bufs *b, char **cells)
+{
+	const struct crm_customer *c = w->customer ? w->customer :
+	    crm_summary_find(src->sum, w->customer_id);
+	const char *owner, *channel = "", *contact = "", *tpl;
+
+	if (c == NULL)
+		return false;
+	owner = w->escalate_to && *w->escalate_to ? w->escalate_to :
+	    crm_summary_field(src->sum, c, CRM_F_OWNER);
+	if (o->owner && strcmp(owner, o->owner) != 0)
+		return false;
+	channel_and_contact(src->sum, c, &channel, &contact);
+	cells[C_ID] = crm_fmt_int(w->id, b->num);
+	cells[C_DUE] = (char *)w->due;
+	cells[C_RULE] = (char *)w->rule;
+	cells[C_PRIORITY] = (char *)w->priority;
+	cells[C_CUSTOMER] = crm_fmt_int(c->id, b->cust);
+	cells[C_NAME] = (char *)crm_summary_name(src->sum, c);
+	cells[C_OWNER] = (char *)owner;
+	cells[C_CHANNEL] = (char *)channel;
+	cells[C_CONTACT] = (char *)contact;
+	if (o->mask) {
+		crm_mask_contact(contact, b->masked, sizeof b->masked);
+		cells[C_CONTACT] = b->masked;
+	}
+	cells[C_REASON] = (char *)w->reason;
+	cells[C_STATUS] = (char *)w->status;
+	tpl = crm_messages_pick(src->msgs, w->rule, *cells[C_CONTACT] != '\0',
+	                        crm_remind_language(src->sum, c, src->lang_field));
+	render_message(tpl, cells, &b->msg);
+	cells[C_MESSAGE] = (char *)crm_buf_str(&b->msg);
+	return true;
+}
+
+static void put_rows_parallel(const struct row_source *src, const struct options *o,
+                              const struct crm_remind_row *rows, size_t n, struct sink *sink);
+
+/* Below this many rows one thread writes the list. */
+#define PARALLEL_ROWS 20000
+
 /* The reminders rows[0..n) to the sink, with their customers' figures and
  * messages; reminders of customers gone from the store are left out. */
 static void
 put_rows(const struct row_source *src, const struct options *o,
          const struct crm_remind_row *rows, size_t n, struct sink *sink)
 {
-	char num[32], cust[32], masked[256];
+	struct cell_bufs b = {0};
 	char *cells[C_NCOLS];
-	crm_buf msg = {0};
 
-	for (size_t i = 0; i < n; i++) {
-		const struct crm_remind_row *w = &rows[i];
-		const struct crm_customer *c = w->customer ? w->customer :
-		    crm_summary_find(src->sum, w->customer_id);
-		const char *owner, *channel = "", *contact = "", *tpl;
-
-		if (c == NULL)
-			continue;
-		owner = w->escalate_to && *w->escalate_to ? w->escalate_to :
-		    crm_summary_field(src->sum, c, CRM_F_OWNER);
-		if (o->owner && strcmp(owner, o->owner) != 0)
-			continue;
-		channel_and_contact(src->sum, c, &channel, &contact);
-		cells[C_ID] = crm_fmt_int(w->id, num);
-		cells[C_DUE] = (char *)w->due;
-		cells[C_RULE] = (char *)w->rule;
-		cells[C_PRIORITY] = (char *)w->priority;
-		cells[C_CUSTOMER] = crm_fmt_int(c->id, cust);
-		cells[C_NAME] = (char *)crm_summary_name(src->sum, c);
-		cells[C_OWNER] = (char *)owner;
-		cells[C_CHANNEL] = (char *)channel;
-		cells[C_CONTACT] = (char *)contact;
-		if (o->mask) {
-			crm_mask_contact(contact, masked, sizeof masked);
-			cells[C_CONTACT] = masked;
-		}
-		cells[C_REASON] = (char *)w->reason;
-		cells[C_STATUS] = (char *)w->status;
-		tpl = crm_messages_pick(src->msgs, w->rule, *cells[C_CONTACT] != '\0',
-		                        crm_remind_language(src->sum, c, src->lang_field));
-		render_message(tpl, cells, &msg);
-		cells[C_MESSAGE] = (char *)crm_buf_str(&msg);
-		sink_row(sink, cells);
+	if (!sink->collect && n >= PARALLEL_ROWS) {
+		put_rows_parallel(src, o, rows, n, sink);
+		return;
 	}
-	crm_buf_free(&msg);
+	for (size_t i = 0; i < n; i++)
+		if (row_cells(src, o, &rows[i], &b, cells))
+			sink_row(sink, cells);
+	crm_buf_free(&b.msg);
 }
 
 /* --by-owner: by owner, then in the list's order (priority, due, id) —
@@ -504,25 +528,168 @@ sink_begin(struct sink *k, const struct options *o)
 		ics_begin(stdout, k->stamp);
 }
 
-/* One row to its format, or (collect) a copy kept for sink_end. */
+/* One row in format f to fp (CSV and TSV through w); first: the list's
+ * first row (JSON writes no comma before it). */
 static void
-emit(struct sink *k, char *const *cells)
+emit_to(enum out_format f, FILE *fp, crm_csv_writer *w, const char *stamp, char *const *cells,
+        bool first)
 {
-	switch (k->o->format) {
+	switch (f) {
 	case OUT_CSV:
 	case OUT_TSV:
-		crm_csv_write_row(k->w, (const char *const *)cells, C_NCOLS);
+		crm_csv_write_row(w, (const char *const *)cells, C_NCOLS);
 		break;
 	case OUT_JSON:
-		json_row(stdout, cells, k->n == 0);
+		json_row(fp, cells, first);
 		break;
 	case OUT_ICS:
-		ics_row(stdout, cells, k->stamp);
+		ics_row(fp, cells, stamp);
 		break;
 	case OUT_TEXT:
 		break;
 	}
+}
+
+/* One row to its format, or (collect) a copy kept for sink_end. */
+static void
+emit(struct sink *k, char *const *cells)
+{
+	emit_to(k->o->format, stdout, k->w, k->stamp, cells, k->n == 0);
 	k->n++;
+}
+
+/*
+ * A long list written by two threads: the rows are cut into shares, each
+ * rendered into memory (its cells, message and format) by one thread or
+ * the other, and the shares are written in order. Only formats written row
+ * by row come here (not text, --by-owner or --mail, which collect), and
+ * the shares' text is exactly what one thread would have written.
+ */
+#define SHARE_ROWS 16384
+
+struct share {
+	size_t from, to;  /* rows */
+	char *buf;        /* rendered text (open_memstream) */
+	size_t len;
+	size_t n;         /* rows in it */
+	bool done;
+};
+
+struct shares {
+	const struct row_source *src;
+	const struct options *o;
+	const struct crm_remind_row *rows;
+	const char *stamp;
+	struct share *v;
+	size_t count;
+	size_t written;   /* shares written out so far */
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+};
+
+static void
+render_share(struct shares *sh, struct share *s, struct cell_bufs *b)
+{
+	enum out_format f = sh->o->format;
+	FILE *fp = open_memstream(&s->buf, &s->len);
+	crm_csv_writer *w = NULL;
+	char *cells[C_NCOLS];
+
+	if (fp == NULL)
+		crm_die_errno(CRM_EX_SOFTWARE, "open_memstream");
+	if (f == OUT_CSV || f == OUT_TSV)
+		w = crm_csv_writer_new(fp, "<memory>", f == OUT_TSV, sh->o->common.excel_safe);
+	for (size_t i = s->from; i < s->to; i++) {
+		if (!row_cells(sh->src, sh->o, &sh->rows[i], b, cells))
+			continue;
+		/* JSON: every row after a comma; the writer drops the list's first. */
+		emit_to(f, fp, w, sh->stamp, cells, false);
+		s->n++;
+	}
+	if ((w != NULL && crm_csv_writer_close(w) != 0) || fclose(fp) != 0)
+		crm_die(CRM_EX_SOFTWARE, "cannot render the list in memory");
+}
+
+/* The helper thread: the odd shares, at most two ahead of the writer, so
+ * memory holds a few shares, not the list. */
+static void *
+share_work(void *arg)
+{
+	struct shares *sh = arg;
+	struct cell_bufs b = {0};
+
+	for (size_t i = 1; i < sh->count; i += 2) {
+		pthread_mutex_lock(&sh->mu);
+		while (sh->written + 2 < i)
+			pthread_cond_wait(&sh->cv, &sh->mu);
+		pthread_mutex_unlock(&sh->mu);
+		render_share(sh, &sh->v[i], &b);
+		pthread_mutex_lock(&sh->mu);
+		sh->v[i].done = true;
+		pthread_cond_broadcast(&sh->cv);
+		pthread_mutex_unlock(&sh->mu);
+	}
+	crm_buf_free(&b.msg);
+	return NULL;
+}
+
+static void
+write_share(struct sink *k, struct share *s)
+{
+	const char *p = s->buf;
+	size_t len = s->len;
+
+	if (k->o->format == OUT_JSON && k->n == 0 && s->n > 0)
+		p++, len--; /* the comma before the list's first row */
+	if (len > 0)
+		fwrite(p, 1, len, stdout);
+	k->n += s->n;
+	free(s->buf);
+	s->buf = NULL;
+}
+
+static void
+put_rows_parallel(const struct row_source *src, const struct options *o,
+                  const struct crm_remind_row *rows, size_t n, struct sink *sink)
+{
+	struct shares sh = { .src = src, .o = o, .rows = rows, .stamp = sink->stamp,
+	                     .count = (n + SHARE_ROWS - 1) / SHARE_ROWS };
+	struct cell_bufs b = {0};
+	pthread_t tid;
+	bool helper;
+	size_t i;
+
+	/* The CSV writer writes straight to stdout's buffer: the header went
+	 * before the shares there. */
+	sh.v = crm_xcalloc(sh.count, sizeof(*sh.v));
+	for (i = 0; i < sh.count; i++) {
+		sh.v[i].from = i * SHARE_ROWS;
+		sh.v[i].to = i + 1 < sh.count ? (i + 1) * SHARE_ROWS : n;
+	}
+	if (pthread_mutex_init(&sh.mu, NULL) != 0 || pthread_cond_init(&sh.cv, NULL) != 0)
+		crm_die(CRM_EX_SOFTWARE, "cannot set up the list's writers");
+	helper = pthread_create(&tid, NULL, share_work, &sh) == 0;
+	for (i = 0; i < sh.count; i++) {
+		if (i % 2 == 0 || !helper)
+			render_share(&sh, &sh.v[i], &b);
+		else {
+			pthread_mutex_lock(&sh.mu);
+			while (!sh.v[i].done)
+				pthread_cond_wait(&sh.cv, &sh.mu);
+			pthread_mutex_unlock(&sh.mu);
+		}
+		write_share(sink, &sh.v[i]);
+		pthread_mutex_lock(&sh.mu);
+		sh.written = i + 1;
+		pthread_cond_broadcast(&sh.cv);
+		pthread_mutex_unlock(&sh.mu);
+	}
+	if (helper)
+		pthread_join(tid, NULL);
+	pthread_mutex_destroy(&sh.mu);
+	pthread_cond_destroy(&sh.cv);
+	crm_buf_free(&b.msg);
+	free(sh.v);
 }
 
 static void
@@ -749,12 +916,15 @@ cmd_run(crm_store *s, struct options *o, const struct crm_config *cfg, crm_strea
 	src.sum = crm_summary_load_opts(s, cfg, o->today, &so);
 	crm_remind_prepare(r, src.sum);
 	selected = crm_xcalloc(crm_summary_count(src.sum) + 1, 1);
+	/* From the store: the stored reminders are read while the rules run. A
+	 * stream's write lock is taken only after the input has ended, so a
+	 * slow tool upstream never holds other jobs up. */
+	if (in == NULL)
+		crm_remind_read_ahead(r, s);
 	while ((c = crm_summary_next(src.sum, in, &cursor, &status)) != NULL) {
 		selected[crm_summary_index(src.sum, c)] = 1;
 		crm_remind_customer(r, src.sum, c, in);
 	}
-	/* A stream's write lock is taken only after the input has ended, so a
-	 * slow tool upstream never holds other jobs up. */
 	crm_remind_store(r, s, src.sum, selected, o->common.quiet);
 	n = crm_remind_due(r, &due);
 	sink_begin(&sink, o);

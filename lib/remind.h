@@ -91,7 +91,15 @@ void crm_remind_prepare(crm_remind *r, crm_summary *sum);
 void crm_remind_customer(crm_remind *r, crm_summary *sum, const struct crm_customer *c,
                          const struct crm_stream *in);
 
-/* The store side, one transaction (the write lock taken here): the
+/* Take the write lock and read the stored reminders on a second thread
+ * while the caller runs the rules (crm_remind_customer), which must then
+ * use no SQLite (customers from the store, not from a stream: a stream's
+ * run takes the lock only once its input has ended). Optional: without it
+ * crm_remind_store does the same itself. */
+void crm_remind_read_ahead(crm_remind *r, crm_store *s);
+
+/* The store side, one transaction (the write lock taken here unless
+ * crm_remind_read_ahead took it): the
  * complaint rule over the open tickets of the selected customers
  * (selected[i] for customer i of sum), every proposal matched with the
  * stored reminders, the open and snoozed reminders of selected customers

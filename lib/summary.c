@@ -128,10 +128,11 @@ keep_text(crm_summary *sum, const unsigned char *s)
  * crm_cfield order (the names are the customers table's columns). */
 #define CUSTOMER_QUERY_BASE "SELECT id, created_at, merged_into, external_id, name"
 
-/* The customer query for the fields in mask (0: none); free it. Only
- * column names of ours go into the text. */
+/* The customer query for the fields in mask (0: none), and with extra
+ * whether the customer has imported columns; free it. Only column names of
+ * ours go into the text. */
 static char *
-customer_query(uint32_t mask)
+customer_query(uint32_t mask, bool extra)
 {
 	crm_buf q = {0};
 	size_t i;
@@ -140,6 +141,8 @@ customer_query(uint32_t mask)
 	for (i = 0; i < CRM_NFIELDS; i++)
 		if (mask & (1u << i))
 			crm_buf_printf(&q, ", %s", crm_cfield_names[i]);
+	if (extra)
+		crm_buf_puts(&q, ", extra IS NOT NULL");
 	crm_buf_puts(&q, " FROM customers");
 	return q.data;
 }
@@ -159,14 +162,16 @@ customer_room(crm_store *s)
 	return n;
 }
 
-static void
-load_customers(crm_summary *sum, crm_store *s, unsigned flags, uint32_t mask)
+/* The live customers (and the merged-away ids), fields per mask; with
+ * want_extra, whether any live customer has imported columns. */
+static bool
+load_customers(crm_summary *sum, crm_store *s, unsigned flags, uint32_t mask, bool want_extra)
 {
 	sqlite3_stmt *st;
 	size_t cap = customer_room(s), mcap = 0, nmerged = 0, i;
 	int64_t (*merged)[2] = NULL;
 	struct day_cache dc;
-	bool fields = flags & CRM_SUMMARY_FIELDS;
+	bool fields = flags & CRM_SUMMARY_FIELDS, any_extra = false;
 	int col;
 	char *q;
 
@@ -175,7 +180,7 @@ load_customers(crm_summary *sum, crm_store *s, unsigned flags, uint32_t mask)
 	else if (mask == 0)
 		mask = (1u << CRM_NFIELDS) - 1;
 	day_cache_init(&dc);
-	q = customer_query(mask);
+	q = customer_query(mask, want_extra);
 	st = crm_store_prepare(s, q);
 	free(q);
 	sum->cust = crm_xreallocarray(NULL, cap, sizeof(*sum->cust));
@@ -228,10 +233,13 @@ load_customers(crm_summary *sum, crm_store *s, unsigned flags, uint32_t mask)
 		};
 		sum->ext_name[2 * sum->n] = keep_text(sum, sqlite3_column_text(st, 3));
 		sum->ext_name[2 * sum->n + 1] = keep_text(sum, sqlite3_column_text(st, 4));
+		col = 5;
 		if (fields)
-			for (i = 0, col = 5; i < CRM_NFIELDS; i++)
+			for (i = 0; i < CRM_NFIELDS; i++)
 				sum->fields[sum->n * CRM_NFIELDS + i] = mask & (1u << i) ?
 				    keep_text(sum, sqlite3_column_text(st, col++)) : 0;
+		if (want_extra && sqlite3_column_int(st, col) != 0)
+			any_extra = true;
 		sum->n++;
 	}
 	sqlite3_finalize(st);
@@ -248,6 +256,7 @@ load_customers(crm_summary *sum, crm_store *s, unsigned flags, uint32_t mask)
 			sum->merged[merged[i][0]] = merged[i][1];
 	}
 	free(merged);
+	return any_extra;
 }
 
 /* The conversion of one currency into base minor units. */
@@ -958,9 +967,13 @@ crm_summary_load_full(crm_store *s, const struct crm_config *cfg, int64_t today,
 	sum->flags = flags;
 	sum->window = cfg->lifecycle_churn_days;
 	sum->digits = crm_money_minor_digits(cfg->currency);
-	load_customers(sum, s, flags, o->fields);
-	if (o->nextra > 0)
+	/* The second scan for imported columns only when a customer has some. */
+	if (load_customers(sum, s, flags, o->fields, o->nextra > 0))
 		load_extra(sum, s, o->extra, o->nextra);
+	else if (o->nextra > 0) {
+		sum->nextra = o->nextra;
+		sum->extra_count = crm_xcalloc(o->nextra, sizeof(*sum->extra_count));
+	}
 	if (h != NULL && h->customers != NULL)
 		h->customers(h->arg, sum);
 	load_orders(sum, s, cfg);
