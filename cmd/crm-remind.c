@@ -372,8 +372,30 @@ row_cells(const struct row_source *src, const struct options *o,
 	return true;
 }
 
+/* Start loading what row_cells will read for rows[i] (a few rows ahead:
+ * the list's order is not the customers', so each row's data is a cache
+ * miss otherwise): the row, then its customer's fields, then their text. */
+static void
+prefetch_row(const struct row_source *src, const struct crm_remind_row *const *rows, size_t i,
+             size_t n)
+{
+	const struct crm_remind_row *w;
+
+	if (i + 16 < n)
+		__builtin_prefetch(rows[i + 16]);
+	if (i + 8 < n && (w = rows[i + 8])->customer != NULL)
+		crm_summary_prefetch(src->sum, w->customer);
+	if (i + 4 < n && (w = rows[i + 4])->customer != NULL) {
+		__builtin_prefetch(crm_summary_name(src->sum, w->customer));
+		__builtin_prefetch(crm_summary_field(src->sum, w->customer, CRM_F_OWNER));
+		__builtin_prefetch(crm_summary_field(src->sum, w->customer, CRM_F_PHONE));
+		__builtin_prefetch(crm_summary_field(src->sum, w->customer, CRM_F_EMAIL));
+	}
+}
+
 static void put_rows_parallel(const struct row_source *src, const struct options *o,
-                              const struct crm_remind_row *rows, size_t n, struct sink *sink);
+                              const struct crm_remind_row *const *rows, size_t n,
+                              struct sink *sink);
 
 /* Below this many rows one thread writes the list. */
 #define PARALLEL_ROWS 20000
@@ -382,7 +404,7 @@ static void put_rows_parallel(const struct row_source *src, const struct options
  * messages; reminders of customers gone from the store are left out. */
 static void
 put_rows(const struct row_source *src, const struct options *o,
-         const struct crm_remind_row *rows, size_t n, struct sink *sink)
+         const struct crm_remind_row *const *rows, size_t n, struct sink *sink)
 {
 	struct cell_bufs b = {0};
 	char *cells[C_NCOLS];
@@ -391,9 +413,11 @@ put_rows(const struct row_source *src, const struct options *o,
 		put_rows_parallel(src, o, rows, n, sink);
 		return;
 	}
-	for (size_t i = 0; i < n; i++)
-		if (row_cells(src, o, &rows[i], &b, cells))
+	for (size_t i = 0; i < n; i++) {
+		prefetch_row(src, rows, i, n);
+		if (row_cells(src, o, rows[i], &b, cells))
 			sink_row(sink, cells);
+	}
 	crm_buf_free(&b.msg);
 }
 
@@ -578,7 +602,7 @@ struct share {
 struct shares {
 	const struct row_source *src;
 	const struct options *o;
-	const struct crm_remind_row *rows;
+	const struct crm_remind_row *const *rows;
 	const char *stamp;
 	struct share *v;
 	size_t count;
@@ -600,7 +624,8 @@ render_share(struct shares *sh, struct share *s, struct cell_bufs *b)
 	if (f == OUT_CSV || f == OUT_TSV)
 		w = crm_csv_writer_new(fp, "<memory>", f == OUT_TSV, sh->o->common.excel_safe);
 	for (size_t i = s->from; i < s->to; i++) {
-		if (!row_cells(sh->src, sh->o, &sh->rows[i], b, cells))
+		prefetch_row(sh->src, sh->rows, i, s->to);
+		if (!row_cells(sh->src, sh->o, sh->rows[i], b, cells))
 			continue;
 		/* JSON: every row after a comma; the writer drops the list's first. */
 		emit_to(f, fp, w, sh->stamp, cells, false);
@@ -650,7 +675,7 @@ write_share(struct sink *k, struct share *s)
 
 static void
 put_rows_parallel(const struct row_source *src, const struct options *o,
-                  const struct crm_remind_row *rows, size_t n, struct sink *sink)
+                  const struct crm_remind_row *const *rows, size_t n, struct sink *sink)
 {
 	struct shares sh = { .src = src, .o = o, .rows = rows, .stamp = sink->stamp,
 	                     .count = (n + SHARE_ROWS - 1) / SHARE_ROWS };
@@ -876,13 +901,18 @@ cmd_list(crm_store *s, const struct options *o, const struct crm_config *cfg,
 	struct crm_remind_list list;
 	struct sink sink = {0};
 	struct row_source src = { NULL, msgs, crm_remind_language_field(cfg) };
+	const struct crm_remind_row **rows;
 	int status;
 
 	crm_remind_list_opts(cfg, &so);
 	src.sum = crm_summary_load_opts(s, cfg, o->today, &so);
 	crm_remind_list_read(s, o->status ? o->status : "open", &list);
+	rows = crm_xreallocarray(NULL, list.n + 1, sizeof(*rows));
+	for (size_t i = 0; i < list.n; i++)
+		rows[i] = &list.rows[i];
 	sink_begin(&sink, o);
-	put_rows(&src, o, list.rows, list.n, &sink);
+	put_rows(&src, o, rows, list.n, &sink);
+	free(rows);
 	status = sink_end(&sink);
 	rows_free(&sink.rows);
 	crm_remind_list_free(&list);
@@ -901,7 +931,7 @@ cmd_run(crm_store *s, struct options *o, const struct crm_config *cfg, crm_strea
 	struct crm_summary_opts so;
 	struct sink sink = {0};
 	struct row_source src = { NULL, msgs, crm_remind_language_field(cfg) };
-	const struct crm_remind_row *due;
+	const struct crm_remind_row *const *due;
 	struct crm_customer *c;
 	crm_remind *r;
 	uint8_t *selected;
@@ -912,15 +942,17 @@ cmd_run(crm_store *s, struct options *o, const struct crm_config *cfg, crm_strea
 	if ((status = crm_remind_new(cfg, in ? crm_stream_header(in) : NULL,
 	                             in ? crm_stream_ncols(in) : 0, &clock, &r)) != 0)
 		return status;
+	/* From the store: the stored reminders are read (on a connection and a
+	 * thread of their own, which take the write lock) while the customers
+	 * are summarised and the rules run. A stream's write lock is taken
+	 * only after the input has ended, so a slow tool upstream never holds
+	 * other jobs up. */
+	if (in == NULL)
+		crm_remind_read_ahead(r, s, cfg->busy_timeout_ms);
 	crm_remind_summary_opts(r, &so);
 	src.sum = crm_summary_load_opts(s, cfg, o->today, &so);
 	crm_remind_prepare(r, src.sum);
 	selected = crm_xcalloc(crm_summary_count(src.sum) + 1, 1);
-	/* From the store: the stored reminders are read while the rules run. A
-	 * stream's write lock is taken only after the input has ended, so a
-	 * slow tool upstream never holds other jobs up. */
-	if (in == NULL)
-		crm_remind_read_ahead(r, s);
 	while ((c = crm_summary_next(src.sum, in, &cursor, &status)) != NULL) {
 		selected[crm_summary_index(src.sum, c)] = 1;
 		crm_remind_customer(r, src.sum, c, in);
@@ -1040,6 +1072,10 @@ main(int argc, char **argv)
 	    crm_input_choose(stdin, "<stdin>", o.dash, o.all, isatty(STDIN_FILENO), &in) ==
 	    CRM_INPUT_STORE)
 		in = NULL;
+	/* A run over the store reads its stored reminders on a second
+	 * connection while the first summarises the customers. */
+	if (o.cmd == CMD_RUN && in == NULL)
+		crm_store_threads();
 	db = crm_cli_db_path(&o.common);
 	s = crm_store_open(db, false, cfg->busy_timeout_ms);
 	free(db);

@@ -127,11 +127,13 @@ struct crm_remind {
 	crm_hash *by_key;
 	struct crm_remind_row *rows;
 	size_t nrows;
+	const struct crm_remind_row **due; /* rows in the list's order */
 	long long added, cancelled;
 	bool began;             /* the transaction is open, the known rows read */
 	bool reading;           /* a thread is doing that (crm_remind_read_ahead) */
 	pthread_t reader;
-	crm_store *store;       /* for the reader */
+	crm_store *own;         /* the connection of the store side, when it has
+	                         * its own (crm_remind_read_ahead), else NULL */
 };
 
 /* ---- the plan ---------------------------------------------------------- */
@@ -327,6 +329,10 @@ crm_remind_free(crm_remind *r)
 	free(r->known);
 	crm_hash_free(r->by_key);
 	free(r->rows);
+	free(r->due);
+	if (r->reading)
+		pthread_join(r->reader, NULL);
+	crm_store_close(r->own);
 	free(r);
 }
 
@@ -909,17 +915,40 @@ known_add(crm_remind *r)
 
 /* The reminders that can still change, one table scan (an index walk
  * fetches every row from a random place). */
+/* Keys of known reminders waiting to go into the hash, their slots
+ * prefetched: a table scan meets the keys in an order unrelated to where
+ * they hash. */
+#define KEY_BATCH 32
+
+struct key_batch {
+	crm_buf keys;             /* the keys, back to back */
+	size_t at[KEY_BATCH], len[KEY_BATCH];
+	int64_t index[KEY_BATCH];
+	size_t n;
+};
+
+static void
+key_batch_flush(crm_remind *r, struct key_batch *b)
+{
+	for (size_t i = 0; i < b->n; i++)
+		crm_hash_put(r->by_key, b->keys.data + b->at[i], b->len[i], b->index[i]);
+	b->n = 0;
+	crm_buf_reset(&b->keys);
+}
+
 static void
 read_known(crm_remind *r, crm_store *s)
 {
 	sqlite3_stmt *st = crm_store_prepare(s, "SELECT id, key, customer_id, status, reason, "
 	    "priority, escalate_to, due, snoozed_until FROM reminders NOT INDEXED "
 	    "WHERE status IN ('open', 'snoozed', 'cancelled')");
+	struct key_batch b = { .keys = { NULL, 0, 0 }, .n = 0 };
 
 	while (crm_store_step(s, st) == SQLITE_ROW) {
 		const char *key = (const char *)sqlite3_column_text(st, 1);
 		const char *due = (const char *)sqlite3_column_text(st, 7);
 		const char *until = (const char *)sqlite3_column_text(st, 8);
+		size_t len = (size_t)sqlite3_column_bytes(st, 1), dlen;
 		struct known *k = known_add(r);
 
 		k->id = sqlite3_column_int64(st, 0);
@@ -929,13 +958,20 @@ read_known(crm_remind *r, crm_store *s)
 		                    (const char *)sqlite3_column_text(st, 5),
 		                    (const char *)sqlite3_column_text(st, 6));
 		/* The due text as stored (a day; cut at 15 bytes otherwise). */
-		size_t dlen = due ? strnlen(due, sizeof k->due - 1) : 0;
-
+		dlen = due ? strnlen(due, sizeof k->due - 1) : 0;
 		memcpy(k->due, due ? due : "", dlen);
 		k->due[dlen] = '\0';
 		k->snooze_over = until != NULL && strcmp(until, r->today_text) <= 0;
-		crm_hash_put(r->by_key, key, strlen(key), (int64_t)(r->nknown - 1));
+		crm_hash_prefetch(r->by_key, key, len);
+		b.at[b.n] = b.keys.len;
+		crm_buf_append(&b.keys, key, len);
+		b.len[b.n] = len;
+		b.index[b.n++] = (int64_t)(r->nknown - 1);
+		if (b.n == KEY_BATCH)
+			key_batch_flush(r, &b);
 	}
+	key_batch_flush(r, &b);
+	crm_buf_free(&b.keys);
 	sqlite3_finalize(st);
 }
 
@@ -1095,16 +1131,17 @@ read_ahead_work(void *arg)
 {
 	crm_remind *r = arg;
 
-	begin_and_read(r, r->store);
+	begin_and_read(r, r->own);
 	return NULL;
 }
 
 void
-crm_remind_read_ahead(crm_remind *r, crm_store *s)
+crm_remind_read_ahead(crm_remind *r, crm_store *s, int busy_ms)
 {
-	r->store = s;
+	r->own = crm_store_open_more(s, busy_ms);
 	r->reading = pthread_create(&r->reader, NULL, read_ahead_work, r) == 0;
-	/* Without a thread, crm_remind_store reads them itself. */
+	/* Without a thread, crm_remind_store reads them itself, on the
+	 * connection of its own. */
 }
 
 void
@@ -1114,6 +1151,10 @@ crm_remind_store(crm_remind *r, crm_store *s, crm_summary *sum, const uint8_t *s
 	struct statements st;
 	size_t i;
 
+	/* With a connection of its own, the store side uses it throughout: it
+	 * holds the write lock. */
+	if (r->own != NULL)
+		s = r->own;
 	if (r->reading) {
 		if (pthread_join(r->reader, NULL) != 0)
 			crm_die(CRM_EX_SOFTWARE, "cannot wait for the reminders' reader");
@@ -1130,12 +1171,29 @@ crm_remind_store(crm_remind *r, crm_store *s, crm_summary *sum, const uint8_t *s
 	st.upd = crm_store_prepare(s, "UPDATE reminders SET reason = ?2, priority = ?3, "
 	    "escalate_to = ?4, updated_at = ?5, status = CASE status WHEN 'cancelled' THEN "
 	    "'open' ELSE status END WHERE id = ?1");
-	for (i = 0; i < r->nprops; i++)
+	for (i = 0; i < r->nprops; i++) {
+		/* The hash slot of a proposal a few ahead, while this one is
+		 * matched: each lookup is a cache miss otherwise. */
+		if (i + 8 < r->nprops) {
+			const char *ahead = arena_str(r, r->props[i + 8].key);
+
+			crm_hash_prefetch(r->by_key, ahead, strlen(ahead));
+		}
 		match(r, s, sum, &st, &r->props[i]);
+	}
 	sqlite3_finalize(st.ins);
 	sqlite3_finalize(st.upd);
 	cancel_unseen(r, s, sum, selected);
 	crm_store_commit(s);
+	crm_store_close(r->own);
+	r->own = NULL;
+	/* What matching needed: the rows now hold what the list shows (their
+	 * texts stay in the arena). */
+	free(r->props);
+	r->props = NULL;
+	r->nprops = r->cap = 0;
+	crm_hash_free(r->by_key);
+	r->by_key = NULL;
 	if (!quiet)
 		fprintf(stderr, "crm-remind: %lld new reminders, %lld cancelled (their reason went "
 		        "away)\n", r->added, r->cancelled);
@@ -1212,37 +1270,38 @@ radix_keys(struct sort_key *k, size_t n)
 	free(tmp);
 }
 
-/* The rows in the list's order (a new array; the old one is freed). */
-static struct crm_remind_row *
+/* The rows in the list's order, as pointers (the rows stay where they
+ * are: gathering a million 80-byte rows cost more than it saved). */
+static const struct crm_remind_row **
 sort_rows(struct crm_remind_row *rows, size_t n)
 {
+	const struct crm_remind_row **out = crm_xreallocarray(NULL, n + 1, sizeof(*out));
 	struct sort_key *k;
-	struct crm_remind_row *out;
 	size_t i;
 
+	for (i = 0; i < n; i++)
+		out[i] = &rows[i];
 	if (n < 2)
-		return rows;
+		return out;
 	k = crm_xreallocarray(NULL, n, sizeof(*k));
 	for (i = 0; i < n; i++) {
 		if (!make_key(&rows[i], &k[i].key)) {
 			/* A due text that is no ISO day (a store edited by hand). */
 			free(k);
 			qsort(rows, n, sizeof(*rows), row_cmp);
-			return rows;
+			return out;
 		}
 		k[i].row = i;
 	}
 	radix_keys(k, n);
-	out = crm_xreallocarray(NULL, n, sizeof(*out));
 	for (i = 0; i < n; i++)
-		out[i] = rows[k[i].row];
+		out[i] = &rows[k[i].row];
 	free(k);
-	free(rows);
 	return out;
 }
 
 size_t
-crm_remind_due(crm_remind *r, const struct crm_remind_row **rows)
+crm_remind_due(crm_remind *r, const struct crm_remind_row *const **rows)
 {
 	size_t i, n = 0;
 
@@ -1263,8 +1322,12 @@ crm_remind_due(crm_remind *r, const struct crm_remind_row **rows)
 		if (r->rows[i].id >= 0)
 			r->rows[n++] = r->rows[i];
 	r->nrows = n;
-	r->rows = sort_rows(r->rows, n);
-	*rows = r->rows;
+	free(r->known);
+	r->known = NULL;
+	r->nknown = r->kcap = 0;
+	free(r->due);
+	r->due = sort_rows(r->rows, n);
+	*rows = r->due;
 	return n;
 }
 

@@ -91,12 +91,14 @@ void crm_remind_prepare(crm_remind *r, crm_summary *sum);
 void crm_remind_customer(crm_remind *r, crm_summary *sum, const struct crm_customer *c,
                          const struct crm_stream *in);
 
-/* Take the write lock and read the stored reminders on a second thread
- * while the caller runs the rules (crm_remind_customer), which must then
- * use no SQLite (customers from the store, not from a stream: a stream's
- * run takes the lock only once its input has ended). Optional: without it
- * crm_remind_store does the same itself. */
-void crm_remind_read_ahead(crm_remind *r, crm_store *s);
+/* Open a second connection to s's store (crm_store_threads must have been
+ * called before the store was opened) and, on a second thread, take the
+ * write lock and read the stored reminders through it while the caller
+ * loads the summary and runs the rules on s. crm_remind_store then works
+ * on that connection. For a run over the store's customers: a stream's run
+ * takes the lock only once its input has ended. Optional: without it
+ * crm_remind_store does the same on s itself. */
+void crm_remind_read_ahead(crm_remind *r, crm_store *s, int busy_ms);
 
 /* The store side, one transaction (the write lock taken here unless
  * crm_remind_read_ahead took it): the
@@ -111,8 +113,8 @@ void crm_remind_store(crm_remind *r, crm_store *s, crm_summary *sum, const uint8
 
 /* The due list of the run: its open reminders due today or earlier and its
  * snoozed ones whose day has come, most urgent first, then by due day, then
- * by id (as crm_remind_list sorts). Owned by r. */
-size_t crm_remind_due(crm_remind *r, const struct crm_remind_row **rows);
+ * by id (as crm_remind_list sorts), as pointers to its rows. Owned by r. */
+size_t crm_remind_due(crm_remind *r, const struct crm_remind_row *const **rows);
 
 /* The summary options a list of stored reminders needs: the owner, the
  * contact fields and the customers' language column. */

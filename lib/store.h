@@ -33,6 +33,14 @@ typedef struct crm_store crm_store;
  * the busy timeout. Never returns NULL. */
 crm_store *crm_store_open(const char *path, bool create, int busy_ms);
 void crm_store_close(crm_store *s);
+/* Let the process use several connections from several threads at once,
+ * one connection per thread (SQLite's multi-thread mode). Call before the
+ * first crm_store_open; without it SQLite takes no locks at all. */
+void crm_store_threads(void);
+/* Another connection to s's store, for another thread (crm_store_threads
+ * first): the same settings, no migration (s made the schema current).
+ * Fatal on error, as crm_store_open. */
+crm_store *crm_store_open_more(const crm_store *s, int busy_ms);
 sqlite3 *crm_store_db(crm_store *s);
 const char *crm_store_path(const crm_store *s);
 

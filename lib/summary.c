@@ -31,7 +31,9 @@ struct crm_summary {
 	int64_t *merged;   /* id → survivor id for merged-away ids, or NULL */
 	crm_buf text;      /* NUL-separated strings; offset 0 is "" */
 	uint32_t *ext_name; /* 2 offsets per customer: external id, name */
-	uint32_t *fields;  /* CRM_NFIELDS offsets per customer, or NULL */
+	uint32_t *fields;  /* nfields offsets per customer (the fields read), or NULL */
+	size_t nfields;
+	int8_t slot[CRM_NFIELDS]; /* field → its place among a customer's, or -1 */
 	uint32_t *extra;   /* nextra offsets per customer (opts.extra), or NULL */
 	size_t nextra;
 	size_t *extra_count; /* per extra column: customers with a value */
@@ -179,6 +181,9 @@ load_customers(crm_summary *sum, crm_store *s, unsigned flags, uint32_t mask, bo
 		mask = 0;
 	else if (mask == 0)
 		mask = (1u << CRM_NFIELDS) - 1;
+	/* Only the fields read take room: a slot each, in field order. */
+	for (i = 0; i < CRM_NFIELDS; i++)
+		sum->slot[i] = mask & (1u << i) ? (int8_t)sum->nfields++ : -1;
 	day_cache_init(&dc);
 	q = customer_query(mask, want_extra);
 	st = crm_store_prepare(s, q);
@@ -186,7 +191,7 @@ load_customers(crm_summary *sum, crm_store *s, unsigned flags, uint32_t mask, bo
 	sum->cust = crm_xreallocarray(NULL, cap, sizeof(*sum->cust));
 	sum->ext_name = crm_xreallocarray(NULL, cap, 2 * sizeof(uint32_t));
 	if (fields)
-		sum->fields = crm_xreallocarray(NULL, cap, CRM_NFIELDS * sizeof(uint32_t));
+		sum->fields = crm_xreallocarray(NULL, cap, (sum->nfields + 1) * sizeof(uint32_t));
 	crm_buf_putc(&sum->text, '\0');
 	/* About 32 bytes of external id and name a customer, more with fields:
 	 * reserved at once rather than doubled (and copied) as it fills. */
@@ -216,7 +221,7 @@ load_customers(crm_summary *sum, crm_store *s, unsigned flags, uint32_t mask, bo
 			    2 * sizeof(uint32_t));
 			if (fields)
 				sum->fields = crm_xreallocarray(sum->fields, cap,
-				    CRM_NFIELDS * sizeof(uint32_t));
+				    (sum->nfields + 1) * sizeof(uint32_t));
 		}
 		c = &sum->cust[sum->n];
 		*c = (struct crm_customer){
@@ -235,9 +240,9 @@ load_customers(crm_summary *sum, crm_store *s, unsigned flags, uint32_t mask, bo
 		sum->ext_name[2 * sum->n + 1] = keep_text(sum, sqlite3_column_text(st, 4));
 		col = 5;
 		if (fields)
-			for (i = 0; i < CRM_NFIELDS; i++)
-				sum->fields[sum->n * CRM_NFIELDS + i] = mask & (1u << i) ?
-				    keep_text(sum, sqlite3_column_text(st, col++)) : 0;
+			for (i = 0; i < sum->nfields; i++)
+				sum->fields[sum->n * sum->nfields + i] =
+				    keep_text(sum, sqlite3_column_text(st, col++));
 		if (want_extra && sqlite3_column_int(st, col) != 0)
 			any_extra = true;
 		sum->n++;
@@ -1075,9 +1080,10 @@ crm_summary_name(const crm_summary *sum, const struct crm_customer *c)
 const char *
 crm_summary_field(const crm_summary *sum, const struct crm_customer *c, enum crm_cfield f)
 {
-	if (sum->fields == NULL)
+	if (sum->fields == NULL || sum->slot[f] < 0)
 		return "";
-	return sum->text.data + sum->fields[crm_summary_index(sum, c) * CRM_NFIELDS + f];
+	return sum->text.data + sum->fields[crm_summary_index(sum, c) * sum->nfields +
+	    (size_t)sum->slot[f]];
 }
 
 int
@@ -1115,4 +1121,17 @@ size_t
 crm_summary_extra_count(const crm_summary *sum, size_t k)
 {
 	return sum->extra_count != NULL && k < sum->nextra ? sum->extra_count[k] : 0;
+}
+
+void
+crm_summary_prefetch(const crm_summary *sum, const struct crm_customer *c)
+{
+	size_t i = crm_summary_index(sum, c);
+
+	__builtin_prefetch(c);
+	__builtin_prefetch(&sum->ext_name[2 * i]);
+	if (sum->fields != NULL)
+		__builtin_prefetch(&sum->fields[i * sum->nfields]);
+	if (sum->extra != NULL)
+		__builtin_prefetch(&sum->extra[i * sum->nextra]);
 }

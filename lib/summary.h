@@ -176,6 +176,10 @@ const char *crm_summary_name(const crm_summary *sum, const struct crm_customer *
 const char *crm_summary_field(const crm_summary *sum, const struct crm_customer *c,
                               enum crm_cfield f);
 
+/* Start loading c's figures and text offsets (a loop over customers in an
+ * order of its own prefetches a few ahead). Changes nothing. */
+void crm_summary_prefetch(const crm_summary *sum, const struct crm_customer *c);
+
 /* The day of a stored date or date-time text ("YYYY-MM-DD[ HH:MM:SS]"), or
  * CRM_NO_DAY when it is not one. */
 int32_t crm_summary_day(const char *text);
