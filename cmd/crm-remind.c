@@ -12,7 +12,6 @@
  * list, each row's message from its customer's language's template
  * (lib/message), in the chosen format.
  */
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -451,64 +450,6 @@ json_row(FILE *fp, char *const *cells, bool first)
 	putc('}', fp);
 }
 
-/* One iCalendar content line: TEXT escaped (RFC 5545 3.3.11) and folded at
- * 75 octets without splitting a UTF-8 character (3.1), CRLF ends. */
-static void
-ics_line(FILE *fp, const char *name, const char *value, bool text)
-{
-	crm_buf b = {0};
-	size_t i, col = 0, len;
-	const char *s;
-
-	crm_buf_puts(&b, name);
-	crm_buf_putc(&b, ':');
-	for (s = value; *s; s++) {
-		if (text && (*s == '\\' || *s == ';' || *s == ','))
-			crm_buf_putc(&b, '\\'), crm_buf_putc(&b, *s);
-		else if (text && *s == '\n')
-			crm_buf_puts(&b, "\\n");
-		else if (*s != '\r')
-			crm_buf_putc(&b, *s);
-	}
-	s = crm_buf_str(&b);
-	len = b.len;
-	for (i = 0; i < len; i++) {
-		size_t clen = 1;
-		unsigned char ch = (unsigned char)s[i];
-
-		if (ch >= 0xf0)
-			clen = 4;
-		else if (ch >= 0xe0)
-			clen = 3;
-		else if (ch >= 0xc0)
-			clen = 2;
-		if (col + clen > 75) {
-			fputs("\r\n ", fp);
-			col = 1;
-		}
-		fwrite(s + i, 1, clen < len - i ? clen : len - i, fp);
-		col += clen;
-		i += clen - 1;
-	}
-	fputs("\r\n", fp);
-	crm_buf_free(&b);
-}
-
-static void
-ics_begin(FILE *fp, char *stamp)
-{
-	/* DTSTAMP is when the calendar was written, in UTC (RFC 5545 3.8.7.2). */
-	time_t t = time(NULL);
-	struct tm tm;
-
-	if (gmtime_r(&t, &tm) == NULL || strftime(stamp, 32, "%Y%m%dT%H%M%SZ", &tm) == 0)
-		crm_die(CRM_EX_SOFTWARE, "cannot read the clock");
-	ics_line(fp, "BEGIN", "VCALENDAR", false);
-	ics_line(fp, "VERSION", "2.0", false);
-	ics_line(fp, "PRODID", "-//crm-tools//crm-remind//EN", false);
-	ics_line(fp, "CALSCALE", "GREGORIAN", false);
-}
-
 static void
 ics_row(FILE *fp, char *const *c, const char *stamp)
 {
@@ -519,19 +460,19 @@ ics_row(FILE *fp, char *const *c, const char *stamp)
 	/* The store's id never changes: re-imports update the same task. */
 	snprintf(uid, sizeof uid, "reminder-%s@crm-tools", c[C_ID]);
 	snprintf(summary, sizeof summary, "%s: %s", c[C_RULE], c[C_NAME]);
-	ics_line(fp, "BEGIN", "VTODO", false);
-	ics_line(fp, "UID", uid, false);
-	ics_line(fp, "DTSTAMP", stamp, false);
-	ics_line(fp, "DUE;VALUE=DATE", due, false);
-	ics_line(fp, "SUMMARY", summary, true);
-	ics_line(fp, "DESCRIPTION", c[C_MESSAGE], true);
-	ics_line(fp, "PRIORITY", strcmp(p, "urgent") == 0 ? "1" : strcmp(p, "high") == 0 ? "3" :
+	crm_ics_line(fp, "BEGIN", "VTODO", false);
+	crm_ics_line(fp, "UID", uid, false);
+	crm_ics_line(fp, "DTSTAMP", stamp, false);
+	crm_ics_line(fp, "DUE;VALUE=DATE", due, false);
+	crm_ics_line(fp, "SUMMARY", summary, true);
+	crm_ics_line(fp, "DESCRIPTION", c[C_MESSAGE], true);
+	crm_ics_line(fp, "PRIORITY", strcmp(p, "urgent") == 0 ? "1" : strcmp(p, "high") == 0 ? "3" :
 	         strcmp(p, "normal") == 0 ? "5" : "9", false);
-	ics_line(fp, "STATUS", strcmp(c[C_STATUS], "done") == 0 ? "COMPLETED" :
+	crm_ics_line(fp, "STATUS", strcmp(c[C_STATUS], "done") == 0 ? "COMPLETED" :
 	         strcmp(c[C_STATUS], "cancelled") == 0 ? "CANCELLED" : "NEEDS-ACTION", false);
 	if (*c[C_OWNER])
-		ics_line(fp, "X-CRM-OWNER", c[C_OWNER], true);
-	ics_line(fp, "END", "VTODO", false);
+		crm_ics_line(fp, "X-CRM-OWNER", c[C_OWNER], true);
+	crm_ics_line(fp, "END", "VTODO", false);
 }
 
 static void
@@ -549,7 +490,7 @@ sink_begin(struct sink *k, const struct options *o)
 	} else if (o->format == OUT_JSON)
 		fputs("[", stdout);
 	else if (o->format == OUT_ICS)
-		ics_begin(stdout, k->stamp);
+		crm_ics_begin(stdout, "-//crm-tools//crm-remind//EN", k->stamp);
 }
 
 /* One row in format f to fp (CSV and TSV through w); first: the list's
@@ -582,139 +523,66 @@ emit(struct sink *k, char *const *cells)
 	k->n++;
 }
 
-/*
- * A long list written by two threads: the rows are cut into shares, each
- * rendered into memory (its cells, message and format) by one thread or
- * the other, and the shares are written in order. Only formats written row
- * by row come here (not text, --by-owner or --mail, which collect), and
- * the shares' text is exactly what one thread would have written.
- */
+/* A long list, written by two threads (crm_render_shares): what the
+ * shares render from, and where they go. */
 #define SHARE_ROWS 16384
 
-struct share {
-	size_t from, to;  /* rows */
-	char *buf;        /* rendered text (open_memstream) */
-	size_t len;
-	size_t n;         /* rows in it */
-	bool done;
-};
-
-struct shares {
+struct share_job {
 	const struct row_source *src;
 	const struct options *o;
 	const struct crm_remind_row *const *rows;
-	const char *stamp;
-	struct share *v;
-	size_t count;
-	size_t written;   /* shares written out so far */
-	pthread_mutex_t mu;
-	pthread_cond_t cv;
+	struct sink *sink;
+	struct cell_bufs bufs[2]; /* one per thread */
 };
 
-static void
-render_share(struct shares *sh, struct share *s, struct cell_bufs *b)
+/* Rows [from, to) in the list's format, as one thread writes them; JSON
+ * rows each after a comma (put_share drops the list's first). */
+static size_t
+render_rows(void *arg, int worker, FILE *fp, size_t from, size_t to)
 {
-	enum out_format f = sh->o->format;
-	FILE *fp = open_memstream(&s->buf, &s->len);
+	struct share_job *j = arg;
+	enum out_format f = j->o->format;
 	crm_csv_writer *w = NULL;
 	char *cells[C_NCOLS];
+	size_t n = 0;
 
-	if (fp == NULL)
-		crm_die_errno(CRM_EX_SOFTWARE, "open_memstream");
 	if (f == OUT_CSV || f == OUT_TSV)
-		w = crm_csv_writer_new(fp, "<memory>", f == OUT_TSV, sh->o->common.excel_safe);
-	for (size_t i = s->from; i < s->to; i++) {
-		prefetch_row(sh->src, sh->rows, i, s->to);
-		if (!row_cells(sh->src, sh->o, sh->rows[i], b, cells))
+		w = crm_csv_writer_new(fp, "<memory>", f == OUT_TSV, j->o->common.excel_safe);
+	for (size_t i = from; i < to; i++) {
+		prefetch_row(j->src, j->rows, i, to);
+		if (!row_cells(j->src, j->o, j->rows[i], &j->bufs[worker], cells))
 			continue;
-		/* JSON: every row after a comma; the writer drops the list's first. */
-		emit_to(f, fp, w, sh->stamp, cells, false);
-		s->n++;
+		emit_to(f, fp, w, j->sink->stamp, cells, false);
+		n++;
 	}
-	if ((w != NULL && crm_csv_writer_close(w) != 0) || fclose(fp) != 0)
+	if (w != NULL && crm_csv_writer_close(w) != 0)
 		crm_die(CRM_EX_SOFTWARE, "cannot render the list in memory");
-}
-
-/* The helper thread: the odd shares, at most two ahead of the writer, so
- * memory holds a few shares, not the list. */
-static void *
-share_work(void *arg)
-{
-	struct shares *sh = arg;
-	struct cell_bufs b = {0};
-
-	for (size_t i = 1; i < sh->count; i += 2) {
-		pthread_mutex_lock(&sh->mu);
-		while (sh->written + 2 < i)
-			pthread_cond_wait(&sh->cv, &sh->mu);
-		pthread_mutex_unlock(&sh->mu);
-		render_share(sh, &sh->v[i], &b);
-		pthread_mutex_lock(&sh->mu);
-		sh->v[i].done = true;
-		pthread_cond_broadcast(&sh->cv);
-		pthread_mutex_unlock(&sh->mu);
-	}
-	crm_buf_free(&b.msg);
-	return NULL;
+	return n;
 }
 
 static void
-write_share(struct sink *k, struct share *s)
+put_share(void *arg, const char *text, size_t len, size_t count)
 {
-	const char *p = s->buf;
-	size_t len = s->len;
+	struct share_job *j = arg;
 
-	if (k->o->format == OUT_JSON && k->n == 0 && s->n > 0)
-		p++, len--; /* the comma before the list's first row */
+	if (j->o->format == OUT_JSON && j->sink->n == 0 && count > 0)
+		text++, len--; /* the comma before the list's first row */
 	if (len > 0)
-		fwrite(p, 1, len, stdout);
-	k->n += s->n;
-	free(s->buf);
-	s->buf = NULL;
+		fwrite(text, 1, len, stdout);
+	j->sink->n += count;
 }
 
+/* The rows to stdout by two threads; the CSV writer writes straight to
+ * stdout's buffer, so the header went before the shares there. */
 static void
 put_rows_parallel(const struct row_source *src, const struct options *o,
                   const struct crm_remind_row *const *rows, size_t n, struct sink *sink)
 {
-	struct shares sh = { .src = src, .o = o, .rows = rows, .stamp = sink->stamp,
-	                     .count = (n + SHARE_ROWS - 1) / SHARE_ROWS };
-	struct cell_bufs b = {0};
-	pthread_t tid;
-	bool helper;
-	size_t i;
+	struct share_job j = { .src = src, .o = o, .rows = rows, .sink = sink };
 
-	/* The CSV writer writes straight to stdout's buffer: the header went
-	 * before the shares there. */
-	sh.v = crm_xcalloc(sh.count, sizeof(*sh.v));
-	for (i = 0; i < sh.count; i++) {
-		sh.v[i].from = i * SHARE_ROWS;
-		sh.v[i].to = i + 1 < sh.count ? (i + 1) * SHARE_ROWS : n;
-	}
-	if (pthread_mutex_init(&sh.mu, NULL) != 0 || pthread_cond_init(&sh.cv, NULL) != 0)
-		crm_die(CRM_EX_SOFTWARE, "cannot set up the list's writers");
-	helper = pthread_create(&tid, NULL, share_work, &sh) == 0;
-	for (i = 0; i < sh.count; i++) {
-		if (i % 2 == 0 || !helper)
-			render_share(&sh, &sh.v[i], &b);
-		else {
-			pthread_mutex_lock(&sh.mu);
-			while (!sh.v[i].done)
-				pthread_cond_wait(&sh.cv, &sh.mu);
-			pthread_mutex_unlock(&sh.mu);
-		}
-		write_share(sink, &sh.v[i]);
-		pthread_mutex_lock(&sh.mu);
-		sh.written = i + 1;
-		pthread_cond_broadcast(&sh.cv);
-		pthread_mutex_unlock(&sh.mu);
-	}
-	if (helper)
-		pthread_join(tid, NULL);
-	pthread_mutex_destroy(&sh.mu);
-	pthread_cond_destroy(&sh.cv);
-	crm_buf_free(&b.msg);
-	free(sh.v);
+	crm_render_shares(n, SHARE_ROWS, render_rows, put_share, &j);
+	crm_buf_free(&j.bufs[0].msg);
+	crm_buf_free(&j.bufs[1].msg);
 }
 
 static void
@@ -853,7 +721,7 @@ sink_end(struct sink *k)
 	else if (o->format == OUT_JSON)
 		fputs(k->n ? "\n]\n" : "]\n", stdout);
 	else if (o->format == OUT_ICS)
-		ics_line(stdout, "END", "VCALENDAR", false);
+		crm_ics_line(stdout, "END", "VCALENDAR", false);
 	return status;
 }
 
