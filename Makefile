@@ -107,6 +107,7 @@ bench: all
 	@CRM_BIN=$(CURDIR)/$(B)/bin sh tests/bench/run.sh
 	@CRM_BIN=$(CURDIR)/$(B)/bin sh tests/bench/segment.sh
 	@CRM_BIN=$(CURDIR)/$(B)/bin sh tests/bench/xlsx_out.sh
+	@CRM_BIN=$(CURDIR)/$(B)/bin sh tests/bench/remind.sh
 	@CRM_BIN=$(CURDIR)/$(B)/bin sh tests/bench/report.sh
 	@CRM_BIN=$(CURDIR)/$(B)/bin LIB=$(CURDIR)/$(B)/libcrm.a sh tests/bench/score.sh
 	@CRM_BIN=$(CURDIR)/$(B)/bin sh tests/bench/dedupe.sh

@@ -1,18 +1,17 @@
 /*
  * crm-remind — every salesperson's follow-ups for today: cadence by
  * segment or stage, onboarding, complaint SLA escalations, win-back,
- * satisfaction call-backs, birthdays and anniversaries, and the owner's own
- * rules; stored, so a second run on the same day finds the same list.
+ * satisfaction call-backs, birthdays, anniversaries and imported dates, and
+ * the owner's own rules; stored, so a second run on the same day finds the
+ * same list.
  *
- * Flow: options → config → the command (run, list, done, snooze) → for a
- * run: customers (stdin stream or the store) → per-customer figures
- * (lib/summary) → RFM segment and lifecycle → each rule proposes reminders
- * with a key → one transaction: new keys inserted, open reminders whose
- * reason went away cancelled → the due list, in the chosen format.
+ * Flow: options → config → the command (run, list, done, snooze, reclaim)
+ * → for a run: the rules checked (lib/remind) → customers (stdin stream or
+ * the store) → per-customer figures (lib/summary) → each rule proposes
+ * reminders → one transaction matches them with the stored ones → the due
+ * list, each row's message from its customer's language's template
+ * (lib/message), in the chosen format.
  */
-#include <ctype.h>
-#include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,13 +24,11 @@
 #include "doc.h"
 #include "date.h"
 #include "diag.h"
-#include "hash.h"
-#include "lifecycle.h"
+#include "message.h"
 #include "mime.h"
 #include "reclaim.h"
+#include "remind.h"
 #include "render.h"
-#include "rfm.h"
-#include "rules.h"
 #include "store.h"
 #include "stream.h"
 #include "summary.h"
@@ -53,6 +50,8 @@ static const char usage[] =
 	"                         a terminal, else csv)\n"
 	"      --output FILE      write the list to FILE instead of standard output\n"
 	"      --template FILE    message template with {{name}}-style placeholders\n"
+	"      --template-dir DIR message templates by the customer's language:\n"
+	"                         DIR/zh-TW.txt, DIR/zh.txt, DIR/en.txt, DIR/default.txt\n"
 	"      --status STATUS    list: open, done, snoozed, cancelled or all\n"
 	"                         (default open)\n"
 	"      --note TEXT        done: a note for the interaction logged\n"
@@ -75,8 +74,8 @@ static const char usage[] =
 	"store, 74 I/O error, 75 store busy, 78 configuration error (see crm-remind(1)).\n";
 
 enum {
-	OPT_BY_OWNER = 1, OPT_TEMPLATE, OPT_STATUS, OPT_NOTE, OPT_UNTIL, OPT_DAYS, OPT_ALL,
-	OPT_APPLY, OPT_RESTORE, OPT_MASK, OPT_MAIL, OPT_SUBJECT, OPT_FROM, OPT_OUTPUT
+	OPT_BY_OWNER = 1, OPT_TEMPLATE, OPT_TEMPLATE_DIR, OPT_STATUS, OPT_NOTE, OPT_UNTIL, OPT_DAYS,
+	OPT_ALL, OPT_APPLY, OPT_RESTORE, OPT_MASK, OPT_MAIL, OPT_SUBJECT, OPT_FROM, OPT_OUTPUT
 };
 
 static const struct option longopts[] = {
@@ -84,6 +83,7 @@ static const struct option longopts[] = {
 	{"by-owner", no_argument, NULL, OPT_BY_OWNER},
 	{"format", required_argument, NULL, 'f'},
 	{"template", required_argument, NULL, OPT_TEMPLATE},
+	{"template-dir", required_argument, NULL, OPT_TEMPLATE_DIR},
 	{"status", required_argument, NULL, OPT_STATUS},
 	{"note", required_argument, NULL, OPT_NOTE},
 	{"until", required_argument, NULL, OPT_UNTIL},
@@ -107,7 +107,7 @@ struct options {
 	struct crm_common common;
 	enum command cmd;
 	long long id;
-	const char *owner, *template_path, *status, *note, *until;
+	const char *owner, *template_path, *template_dir, *status, *note, *until;
 	long long days, restore;
 	bool by_owner, all, dash, have_format, apply, mask, mail;
 	const char *subject, *from, *output;
@@ -152,6 +152,9 @@ parse_options(int argc, char **argv, struct options *o)
 			break;
 		case OPT_TEMPLATE:
 			o->template_path = optarg;
+			break;
+		case OPT_TEMPLATE_DIR:
+			o->template_dir = optarg;
 			break;
 		case OPT_STATUS:
 			if (strcmp(optarg, "open") != 0 && strcmp(optarg, "done") != 0 &&
@@ -234,6 +237,8 @@ parse_options(int argc, char **argv, struct options *o)
 		crm_cli_usage_error("--subject and --from go with --mail");
 	if (o->mail && (o->have_format || (o->cmd != CMD_RUN && o->cmd != CMD_LIST)))
 		crm_cli_usage_error("--mail writes text and HTML for a run or list; it takes no --format");
+	if (o->template_path && o->template_dir)
+		crm_cli_usage_error("give --template or --template-dir, not both");
 	if (o->cmd != CMD_RECLAIM && (o->apply || o->restore))
 		crm_cli_usage_error("--apply and --restore go with reclaim");
 	if (o->apply && o->restore)
@@ -246,638 +251,6 @@ parse_options(int argc, char **argv, struct options *o)
 		o->format = isatty(STDOUT_FILENO) ? OUT_TEXT : o->common.tsv ? OUT_TSV : OUT_CSV;
 	o->now_secs = crm_cli_now(&o->common);
 	o->today = crm_cli_today(&o->common);
-}
-
-/* ---- the rules ------------------------------------------------------- */
-
-/* Shipped cadences (days between follow-ups), used for the names the
- * configuration does not set. RFM segments first, then lifecycle stages. */
-static const struct { const char *name; int days; } default_rfm_cadence[] = {
-	{ "champions", 30 }, { "cant_lose", 14 },
-};
-/* New customers are followed by onboarding, churned ones by win-back. */
-static const struct { const char *name; int days; } default_lifecycle_cadence[] = {
-	{ "lead", 14 }, { "reactivated", 14 }, { "at_risk", 21 }, { "loyal", 30 },
-	{ "repeat", 45 }, { "active", 60 },
-};
-static const int onboarding_days[] = { 3, 7, 30 };
-
-/* Everything the rules need, resolved once. */
-struct plan {
-	const struct crm_config *cfg;
-	int cadence_rfm[CRM_SEG_COUNT];      /* days, 0 = none */
-	int cadence_lc[CRM_LC_COUNT];
-	crm_rule **rules;                    /* remind.rules, parsed */
-	const char **names;
-	size_t nnames;
-	crm_value *values;
-	struct crm_lifecycle_windows win;
-	int64_t winback_threshold;           /* monetary (minor) of the top share */
-	double scale;                        /* minor units per major unit */
-};
-
-static int
-plan_cadences(struct plan *p)
-{
-	const struct crm_config *c = p->cfg;
-	const char *path = c->path ? c->path : "config";
-	size_t i;
-	int k, status = 0;
-
-	for (i = 0; i < sizeof(default_rfm_cadence) / sizeof(default_rfm_cadence[0]); i++)
-		p->cadence_rfm[crm_index_of(default_rfm_cadence[i].name, crm_rfm_segment_names,
-		                        CRM_SEG_COUNT)] = default_rfm_cadence[i].days;
-	for (i = 0; i < sizeof(default_lifecycle_cadence) / sizeof(default_lifecycle_cadence[0]); i++)
-		p->cadence_lc[crm_index_of(default_lifecycle_cadence[i].name, crm_lifecycle_names,
-		                       CRM_LC_COUNT)] = default_lifecycle_cadence[i].days;
-	for (i = 0; i < c->ncadence_rfm; i++) {
-		if ((k = crm_index_of(c->cadence_rfm[i].name, crm_rfm_segment_names, CRM_SEG_COUNT)) < 0) {
-			crm_warn("%s:%ld: remind.cadence_rfm.%s: no such RFM segment", path,
-			         c->cadence_rfm[i].line, c->cadence_rfm[i].name);
-			status = CRM_EX_CONFIG;
-		} else
-			p->cadence_rfm[k] = (int)c->cadence_rfm[i].value;
-	}
-	for (i = 0; i < c->ncadence_lifecycle; i++) {
-		if ((k = crm_index_of(c->cadence_lifecycle[i].name, crm_lifecycle_names,
-		                  CRM_LC_COUNT)) < 0) {
-			crm_warn("%s:%ld: remind.cadence_lifecycle.%s: no such lifecycle stage", path,
-			         c->cadence_lifecycle[i].line, c->cadence_lifecycle[i].name);
-			status = CRM_EX_CONFIG;
-		} else
-			p->cadence_lc[k] = (int)c->cadence_lifecycle[i].value;
-	}
-	return status;
-}
-
-/* Names the custom rules may use. */
-enum rname {
-	R_CUSTOMER_ID, R_EXTERNAL_ID, R_NAME, R_RECENCY, R_FREQUENCY, R_MONETARY, R_TENURE,
-	R_RFM_SEGMENT, R_SEGMENT, R_LIFECYCLE, R_DAYS_SINCE_CONTACT, R_OPEN_TICKETS,
-	R_LAST_CSAT, R_LAST_NPS, R_INTERACTIONS, R_COUNT
-};
-static const char *const rule_names[R_COUNT] = {
-	"customer_id", "external_id", "name", "recency_days", "frequency", "monetary",
-	"tenure_days", "rfm_segment", "segment", "lifecycle", "days_since_contact",
-	"open_tickets", "last_csat", "last_nps", "interactions",
-};
-
-static int
-plan_rules(struct plan *p, const crm_stream *in)
-{
-	const struct crm_config *c = p->cfg;
-	size_t ncols = in ? crm_stream_ncols(in) : 0, i;
-	const char *const *header = in ? crm_stream_header(in) : NULL;
-	crm_rule_error err;
-	int status = 0;
-
-	p->nnames = R_COUNT + CRM_NFIELDS + ncols;
-	p->names = crm_xcalloc(p->nnames, sizeof(*p->names));
-	for (i = 0; i < R_COUNT; i++)
-		p->names[i] = rule_names[i];
-	for (i = 0; i < CRM_NFIELDS; i++)
-		p->names[R_COUNT + i] = crm_cfield_names[i];
-	for (i = 0; i < ncols; i++)
-		p->names[R_COUNT + CRM_NFIELDS + i] = header[i];
-	p->values = crm_xcalloc(p->nnames, sizeof(*p->values));
-	p->rules = crm_xcalloc(c->nremind_rules + 1, sizeof(*p->rules));
-	for (i = 0; i < c->nremind_rules; i++) {
-		p->rules[i] = crm_rule_parse(c->remind_rules[i].expr, p->names, p->nnames, &err);
-		if (p->rules[i] == NULL) {
-			crm_warn("%s:%ld: remind.rules.%s: column %d: %s", c->path ? c->path : "config",
-			         c->remind_rules[i].line, c->remind_rules[i].name, err.column,
-			         err.message);
-			status = CRM_EX_CONFIG;
-		}
-	}
-	return status;
-}
-
-static void
-plan_free(struct plan *p)
-{
-	size_t i;
-
-	for (i = 0; i < p->cfg->nremind_rules && p->rules; i++)
-		crm_rule_free(p->rules[i]);
-	free(p->rules);
-	free(p->names);
-	free(p->values);
-}
-
-
-/* One reminder a rule proposes. */
-struct proposal {
-	char key[96];
-	int64_t customer_id;
-	int64_t ticket_id;   /* 0: none */
-	const char *rule;
-	int64_t due;
-	const char *priority;
-	char reason[256];
-	const char *escalate_to;
-};
-
-/* Proposals of one run, then reconciled with the store. */
-struct proposals {
-	struct proposal *v;
-	size_t n, cap;
-};
-
-static struct proposal *
-propose(struct proposals *ps, const char *rule, int64_t customer_id, int64_t due,
-        const char *priority)
-{
-	struct proposal *p;
-
-	if (ps->n == ps->cap) {
-		ps->cap = ps->cap ? 2 * ps->cap : 256;
-		ps->v = crm_xreallocarray(ps->v, ps->cap, sizeof(*ps->v));
-	}
-	p = &ps->v[ps->n++];
-	memset(p, 0, sizeof(*p));
-	p->rule = rule;
-	p->customer_id = customer_id;
-	p->due = due;
-	p->priority = priority;
-	return p;
-}
-
-static void
-set_key(struct proposal *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void
-set_key(struct proposal *p, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(p->key, sizeof p->key, fmt, ap);
-	va_end(ap);
-}
-
-/* The customer's last follow-up: latest interaction, else first order,
- * else creation. */
-static int64_t
-last_touch(const struct crm_customer *c)
-{
-	if (c->last_contact != CRM_NO_DAY)
-		return c->last_contact;
-	if (c->first_order != CRM_NO_DAY)
-		return c->first_order;
-	return c->created;
-}
-
-static void
-rule_cadence(struct proposals *ps, const struct plan *p, const struct crm_customer *c,
-             int seg, enum crm_lifecycle lc, int64_t today)
-{
-	int days = seg >= 0 && p->cadence_rfm[seg] ? p->cadence_rfm[seg] : p->cadence_lc[lc];
-	const char *group = seg >= 0 && p->cadence_rfm[seg] ? crm_rfm_segment_names[seg] :
-	    crm_lifecycle_names[lc];
-	int64_t touch = last_touch(c), due;
-	struct proposal *pr;
-
-	if (days <= 0 || touch == CRM_NO_DAY || lc == CRM_LC_CHURNED)
-		return;
-	due = touch + days;
-	if (due > today)
-		return;
-	pr = propose(ps, "cadence", c->id, due, seg == CRM_SEG_CHAMPIONS ||
-	             seg == CRM_SEG_CANT_LOSE ? "high" : "normal");
-	set_key(pr, "cadence:%lld:%lld", (long long)c->id, (long long)due);
-	snprintf(pr->reason, sizeof pr->reason, "no contact for %lld days; cadence for %s is %d",
-	         (long long)(today - touch), group, days);
-}
-
-static void
-rule_onboarding(struct proposals *ps, const struct crm_customer *c, int64_t today)
-{
-	size_t i;
-	int64_t due;
-	struct proposal *pr;
-
-	if (c->first_order == CRM_NO_DAY)
-		return;
-	/* The latest onboarding step reached and not yet followed by contact. */
-	for (i = sizeof(onboarding_days) / sizeof(onboarding_days[0]); i-- > 0;) {
-		due = c->first_order + onboarding_days[i];
-		if (due > today)
-			continue;
-		if (today - due > 14 || (c->last_contact != CRM_NO_DAY && c->last_contact >= due))
-			return;
-		pr = propose(ps, "onboarding", c->id, due, "normal");
-		set_key(pr, "onboarding:%lld:%d", (long long)c->id, onboarding_days[i]);
-		snprintf(pr->reason, sizeof pr->reason, "day %d after the first order (%lld days ago)",
-		         onboarding_days[i], (long long)(today - c->first_order));
-		return;
-	}
-}
-
-static void
-rule_winback(struct proposals *ps, const struct plan *p, const struct crm_customer *c,
-             enum crm_lifecycle lc, int64_t today)
-{
-	struct proposal *pr;
-
-	if (c->orders == 0 || c->monetary < p->winback_threshold ||
-	    (lc != CRM_LC_AT_RISK && lc != CRM_LC_CHURNED))
-		return;
-	pr = propose(ps, "winback", c->id, today, "high");
-	set_key(pr, "winback:%lld:%lld", (long long)c->id, (long long)c->last_order);
-	snprintf(pr->reason, sizeof pr->reason, "top %d%% customer by spend, no order for %lld "
-	         "days (%s)", p->cfg->remind_winback_percent,
-	         (long long)(today - c->last_order), crm_lifecycle_names[lc]);
-}
-
-static void
-rule_satisfaction(struct proposals *ps, const struct plan *p, const struct crm_customer *c,
-                  int64_t today)
-{
-	int64_t day = CRM_NO_DAY;
-	char what[32];
-	struct proposal *pr;
-
-	if (c->last_csat >= 1 && c->last_csat <= 2) {
-		day = c->last_csat_day;
-		snprintf(what, sizeof what, "CSAT %d", c->last_csat);
-	}
-	if (c->last_nps >= 0 && c->last_nps <= 6 && c->last_nps_day != CRM_NO_DAY &&
-	    (day == CRM_NO_DAY || c->last_nps_day > day)) {
-		day = c->last_nps_day;
-		snprintf(what, sizeof what, "NPS %d (detractor)", c->last_nps);
-	}
-	/* Answered within the last month and no contact since the answer. */
-	if (day == CRM_NO_DAY || today - day > 30 ||
-	    (c->last_contact != CRM_NO_DAY && c->last_contact > day))
-		return;
-	{
-		char by[16];
-
-		crm_date_format(day + p->cfg->remind_satisfaction_days, by);
-		pr = propose(ps, "satisfaction", c->id, day, "high");
-		set_key(pr, "satisfaction:%lld:%lld", (long long)c->id, (long long)day);
-		snprintf(pr->reason, sizeof pr->reason, "answered %s, %lld days ago; call by %s", what,
-		         (long long)(today - day), by);
-	}
-}
-
-/* The next date (>= today) with the month and day of day, or CRM_NO_DAY;
- * 29 February falls on 28 February in other years. */
-static int64_t
-next_yearly(int64_t day, int64_t today, int64_t *year_out)
-{
-	int64_t y, ty, d;
-	int m, dd, tm, td;
-
-	crm_civil_from_days(day, &y, &m, &dd);
-	crm_civil_from_days(today, &ty, &tm, &td);
-	for (y = ty; y <= ty + 1; y++) {
-		int use = dd;
-
-		if (m == 2 && dd == 29 && !crm_date_valid(y, 2, 29))
-			use = 28;
-		d = crm_days_from_civil(y, m, use);
-		if (d >= today) {
-			*year_out = y;
-			return d;
-		}
-	}
-	return CRM_NO_DAY;
-}
-
-static void
-rule_dates(struct proposals *ps, const struct plan *p, const crm_summary *sum,
-           const struct crm_customer *c, int64_t today)
-{
-	const char *birthday = crm_summary_field(sum, c, CRM_F_BIRTHDAY);
-	int32_t bday = crm_summary_day(birthday);
-	int64_t when, year;
-	struct proposal *pr;
-
-	if (bday != CRM_NO_DAY && (when = next_yearly(bday, today, &year)) != CRM_NO_DAY &&
-	    when - today <= p->cfg->remind_birthday_days) {
-		char on[16];
-
-		crm_date_format(when, on);
-		/* Due the day the reminder should first show: N days ahead. */
-		pr = propose(ps, "birthday", c->id, when - p->cfg->remind_birthday_days, "low");
-		set_key(pr, "birthday:%lld:%lld", (long long)c->id, (long long)year);
-		snprintf(pr->reason, sizeof pr->reason, "birthday on %s, in %lld days", on,
-		         (long long)(when - today));
-	}
-	if (c->first_order != CRM_NO_DAY && (when = next_yearly(c->first_order, today, &year)) !=
-	    CRM_NO_DAY && when > c->first_order && when - today <= p->cfg->remind_anniversary_days) {
-		int64_t fy;
-		int fm, fd;
-
-		crm_civil_from_days(c->first_order, &fy, &fm, &fd);
-		pr = propose(ps, "anniversary", c->id, when - p->cfg->remind_anniversary_days, "low");
-		set_key(pr, "anniversary:%lld:%lld", (long long)c->id, (long long)year);
-		snprintf(pr->reason, sizeof pr->reason, "%lld years since the first order, in %lld "
-		         "days", (long long)(year - fy), (long long)(when - today));
-	}
-}
-
-static void
-fill_rule_values(struct plan *p, const crm_summary *sum, const struct crm_customer *c,
-                 int seg, enum crm_lifecycle lc, int64_t today, const crm_stream *in)
-{
-	crm_value *v = p->values;
-	bool orders = c->orders > 0;
-	size_t i;
-
-	v[R_CUSTOMER_ID] = crm_value_number((double)c->id);
-	v[R_EXTERNAL_ID] = crm_value_text(crm_summary_external_id(sum, c));
-	v[R_NAME] = crm_value_text(crm_summary_name(sum, c));
-	v[R_RECENCY] = orders ? crm_value_number((double)(today - c->last_order)) :
-	    crm_value_empty();
-	v[R_FREQUENCY] = crm_value_number(c->orders);
-	v[R_MONETARY] = crm_value_number((double)c->monetary / p->scale);
-	v[R_TENURE] = orders ? crm_value_number((double)(today - c->first_order)) :
-	    crm_value_empty();
-	v[R_RFM_SEGMENT] = seg >= 0 ? crm_value_text(crm_rfm_segment_names[seg]) :
-	    crm_value_empty();
-	v[R_SEGMENT] = v[R_RFM_SEGMENT];
-	v[R_LIFECYCLE] = crm_value_text(crm_lifecycle_names[lc]);
-	v[R_DAYS_SINCE_CONTACT] = c->last_contact == CRM_NO_DAY ? crm_value_empty() :
-	    crm_value_number((double)(today - c->last_contact));
-	v[R_OPEN_TICKETS] = crm_value_number(c->open_tickets);
-	v[R_LAST_CSAT] = c->last_csat < 0 ? crm_value_empty() : crm_value_number(c->last_csat);
-	v[R_LAST_NPS] = c->last_nps < 0 ? crm_value_empty() : crm_value_number(c->last_nps);
-	v[R_INTERACTIONS] = crm_value_number(c->interactions);
-	for (i = 0; i < CRM_NFIELDS; i++)
-		v[R_COUNT + i] = crm_value_text(crm_summary_field(sum, c, i));
-	if (in != NULL) {
-		const char *const *f = crm_stream_fields(in);
-
-		for (i = 0; i < crm_stream_ncols(in); i++)
-			v[R_COUNT + CRM_NFIELDS + i] = crm_value_text(f[i]);
-	}
-}
-
-/* Custom rules fire while they hold, at most once per rule_every_days
- * without contact: the key carries the last contact, so a follow-up logged
- * (done) starts a new round only if the rule still holds after it. */
-static void
-rule_custom(struct proposals *ps, struct plan *p, const struct crm_customer *c, int64_t today)
-{
-	const struct crm_config *cfg = p->cfg;
-	int64_t touch = last_touch(c);
-	struct proposal *pr;
-	size_t i;
-
-	if (touch != CRM_NO_DAY && today - touch < cfg->remind_rule_every_days &&
-	    c->last_contact != CRM_NO_DAY)
-		return;
-	for (i = 0; i < cfg->nremind_rules; i++) {
-		if (!crm_rule_eval(p->rules[i], p->values))
-			continue;
-		pr = propose(ps, cfg->remind_rules[i].name, c->id, today, "normal");
-		set_key(pr, "rule:%s:%lld:%lld", cfg->remind_rules[i].name, (long long)c->id,
-		        (long long)(c->last_contact == CRM_NO_DAY ? 0 : c->last_contact));
-		snprintf(pr->reason, sizeof pr->reason, "rule %s: %s", cfg->remind_rules[i].name,
-		         cfg->remind_rules[i].expr);
-	}
-}
-
-/* Open tickets past their severity's limit: escalations. */
-static void
-rule_sla(struct proposals *ps, const struct plan *p, crm_store *s, crm_summary *sum,
-         const struct options *o, const uint8_t *selected)
-{
-	sqlite3_stmt *st = crm_store_prepare(s, "SELECT id, customer_id, opened_at, severity, "
-	    "coalesce(category, ''), coalesce(ticket_no, id) FROM tickets WHERE status = 'open' "
-	    "AND resolved_at IS NULL");
-	struct crm_datetime dt;
-	struct proposal *pr;
-
-	while (crm_store_step(s, st) == SQLITE_ROW) {
-		struct crm_customer *c = crm_summary_find(sum, sqlite3_column_int64(st, 1));
-		const char *opened = (const char *)sqlite3_column_text(st, 2);
-		const char *severity = (const char *)sqlite3_column_text(st, 3);
-		long hours = crm_config_sla_hours(p->cfg, severity);
-		int64_t opened_secs, limit;
-
-		if (c == NULL || !selected[crm_summary_index(sum, c)] ||
-		    crm_date_parse(opened, CRM_DATE_YMD, false, &dt) != 0)
-			continue;
-		opened_secs = dt.days * 86400 + dt.secs;
-		limit = opened_secs + hours * 3600;
-		if (opened_secs > o->now_secs || limit > o->now_secs)
-			continue;
-		pr = propose(ps, "sla", c->id, limit / 86400, "urgent");
-		pr->ticket_id = sqlite3_column_int64(st, 0);
-		pr->escalate_to = p->cfg->remind_manager && *p->cfg->remind_manager ?
-		    p->cfg->remind_manager : NULL;
-		set_key(pr, "sla:%lld", (long long)pr->ticket_id);
-		snprintf(pr->reason, sizeof pr->reason, "%s ticket %s%s%s open for %lld hours; "
-		         "the limit is %ld", severity, sqlite3_column_text(st, 5),
-		         *sqlite3_column_text(st, 4) ? " about " : "", sqlite3_column_text(st, 4),
-		         (long long)((o->now_secs - opened_secs) / 3600), hours);
-	}
-	sqlite3_finalize(st);
-}
-
-static int
-i64_cmp(const void *pa, const void *pb)
-{
-	int64_t a = *(const int64_t *)pa, b = *(const int64_t *)pb;
-
-	return (a > b) - (a < b);
-}
-
-/* The least spend among the top winback_top_percent of buyers (INT64_MAX
- * with no buyer). */
-static int64_t
-winback_threshold(crm_summary *sum, int percent)
-{
-	size_t n = crm_summary_count(sum), k = 0, i, rank;
-	int64_t *m = crm_xreallocarray(NULL, n + 1, sizeof(*m)), t = INT64_MAX;
-
-	for (i = 0; i < n; i++)
-		if (crm_summary_at(sum, i)->orders > 0)
-			m[k++] = crm_summary_at(sum, i)->monetary;
-	if (k > 0) {
-		qsort(m, k, sizeof(*m), i64_cmp);
-		rank = (size_t)ceil((double)k * percent / 100.0);
-		t = m[k - (rank < 1 ? 1 : rank)];
-	}
-	free(m);
-	return t;
-}
-
-/* ---- the store ------------------------------------------------------- */
-
-/*
- * The store side of a run, one transaction. The reminders that can still
- * change (open, snoozed, cancelled) are read once into a hash by key, so a
- * proposal costs a lookup in memory, not a query: a new key is inserted, a
- * known one has its reason brought up to date (or, cancelled, is opened
- * again), and at the end the open and snoozed reminders of the customers
- * looked at that nobody proposed are cancelled — their reason went away.
- */
-struct known {
-	int64_t id, customer_id;
-	uint64_t what;   /* hash of reason, priority and addressee */
-	char status;     /* 'o'pen, 's'noozed, 'c'ancelled */
-	bool seen;       /* proposed in this run */
-};
-
-struct reconciler {
-	crm_store *s;
-	sqlite3_stmt *ins, *upd;
-	const char *now;
-	crm_hash *by_key;   /* key → index in known */
-	struct known *known;
-	size_t nknown;
-	long long added, cancelled;
-};
-
-static uint64_t
-what_hash(const char *reason, const char *priority, const char *escalate_to)
-{
-	uint64_t h = crm_fnv1a(reason, strlen(reason), CRM_FNV_SEED);
-
-	h = crm_fnv1a(priority, strlen(priority) + 1, h);
-	return escalate_to ? crm_fnv1a(escalate_to, strlen(escalate_to) + 1, h) : h;
-}
-
-static void
-reconcile_begin(struct reconciler *rc, crm_store *s, const char *now)
-{
-	sqlite3_stmt *st;
-	size_t cap = 0;
-
-	rc->s = s;
-	rc->now = now;
-	crm_store_begin(s);
-	rc->by_key = crm_hash_new();
-	st = crm_store_prepare(s, "SELECT id, key, customer_id, status, reason, priority, "
-	    "escalate_to FROM reminders WHERE status IN ('open', 'snoozed', 'cancelled')");
-	while (crm_store_step(s, st) == SQLITE_ROW) {
-		const char *key = (const char *)sqlite3_column_text(st, 1);
-
-		if (rc->nknown == cap) {
-			cap = cap ? 2 * cap : 1024;
-			rc->known = crm_xreallocarray(rc->known, cap, sizeof(*rc->known));
-		}
-		rc->known[rc->nknown] = (struct known){
-			.id = sqlite3_column_int64(st, 0),
-			.customer_id = sqlite3_column_int64(st, 2),
-			.what = what_hash((const char *)sqlite3_column_text(st, 4),
-			                  (const char *)sqlite3_column_text(st, 5),
-			                  (const char *)sqlite3_column_text(st, 6)),
-			.status = *(const char *)sqlite3_column_text(st, 3),
-		};
-		crm_hash_put(rc->by_key, key, strlen(key), (int64_t)rc->nknown++);
-	}
-	sqlite3_finalize(st);
-	/* A done reminder's key is not in the hash: the insert finds it and
-	 * does nothing, so a done occasion does not come back. */
-	rc->ins = crm_store_prepare(s, "INSERT OR IGNORE INTO reminders (key, customer_id, "
-	    "ticket_id, rule, due, priority, reason, escalate_to, status, created_at, updated_at) "
-	    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'open', ?9, ?9)");
-	rc->upd = crm_store_prepare(s, "UPDATE reminders SET reason = ?2, priority = ?3, "
-	    "escalate_to = ?4, updated_at = ?5, status = CASE status WHEN 'cancelled' THEN "
-	    "'open' ELSE status END WHERE id = ?1");
-}
-
-static void
-insert_proposal(struct reconciler *rc, const struct proposal *p)
-{
-	crm_store *s = rc->s;
-	char due[16];
-
-	crm_date_format(p->due, due);
-	crm_store_bind_text(s, rc->ins, 1, p->key);
-	crm_store_bind_int(s, rc->ins, 2, p->customer_id);
-	if (p->ticket_id)
-		crm_store_bind_int(s, rc->ins, 3, p->ticket_id);
-	else
-		crm_store_bind_null(s, rc->ins, 3);
-	crm_store_bind_text(s, rc->ins, 4, p->rule);
-	crm_store_bind_text(s, rc->ins, 5, due);
-	crm_store_bind_text(s, rc->ins, 6, p->priority);
-	crm_store_bind_text(s, rc->ins, 7, p->reason);
-	crm_store_bind_text(s, rc->ins, 8, p->escalate_to);
-	crm_store_bind_text(s, rc->ins, 9, rc->now);
-	crm_store_step(s, rc->ins);
-	rc->added += sqlite3_changes(crm_store_db(s)) > 0;
-	sqlite3_reset(rc->ins);
-}
-
-/* Write ps and empty it. */
-static void
-reconcile_add(struct reconciler *rc, struct proposals *ps)
-{
-	crm_store *s = rc->s;
-	struct known *k;
-	int64_t at;
-	uint64_t what;
-	size_t i;
-
-	for (i = 0; i < ps->n; i++) {
-		const struct proposal *p = &ps->v[i];
-
-		if (!crm_hash_get(rc->by_key, p->key, strlen(p->key), &at)) {
-			insert_proposal(rc, p);
-			continue;
-		}
-		k = &rc->known[at];
-		k->seen = true;
-		what = what_hash(p->reason, p->priority, p->escalate_to);
-		if (k->status != 'c' && k->what == what)
-			continue;
-		crm_store_bind_int(s, rc->upd, 1, k->id);
-		crm_store_bind_text(s, rc->upd, 2, p->reason);
-		crm_store_bind_text(s, rc->upd, 3, p->priority);
-		crm_store_bind_text(s, rc->upd, 4, p->escalate_to);
-		crm_store_bind_text(s, rc->upd, 5, rc->now);
-		crm_store_step(s, rc->upd);
-		sqlite3_reset(rc->upd);
-		rc->added += k->status == 'c'; /* opened again: new on the list */
-		k->status = 'o';
-		k->what = what;
-	}
-	ps->n = 0;
-}
-
-static void
-reconcile_end(struct reconciler *rc, crm_summary *sum, const uint8_t *selected, bool quiet)
-{
-	crm_store *s = rc->s;
-	sqlite3_stmt *cancel;
-	size_t i;
-
-	sqlite3_finalize(rc->ins);
-	sqlite3_finalize(rc->upd);
-	cancel = crm_store_prepare(s, "UPDATE reminders SET status = 'cancelled', updated_at = ?2 "
-	    "WHERE id = ?1");
-	for (i = 0; i < rc->nknown; i++) {
-		const struct known *k = &rc->known[i];
-		struct crm_customer *c;
-
-		if (k->seen || k->status == 'c')
-			continue;
-		/* Only for the customers this run looked at (a stream's), and
-		 * for customers gone from the store. */
-		c = crm_summary_find(sum, k->customer_id);
-		if (c != NULL && !selected[crm_summary_index(sum, c)])
-			continue;
-		crm_store_bind_int(s, cancel, 1, k->id);
-		crm_store_bind_text(s, cancel, 2, rc->now);
-		crm_store_step(s, cancel);
-		sqlite3_reset(cancel);
-		rc->cancelled++;
-	}
-	sqlite3_finalize(cancel);
-	crm_store_commit(s);
-	crm_hash_free(rc->by_key);
-	free(rc->known);
-	if (!quiet)
-		fprintf(stderr, "crm-remind: %lld new reminders, %lld cancelled (their reason went "
-		        "away)\n", rc->added, rc->cancelled);
 }
 
 /* ---- output ---------------------------------------------------------- */
@@ -916,26 +289,7 @@ render_message(const char *tpl, char *const *cells, crm_buf *out)
 	crm_render_template(tpl, names, values, C_NCOLS - 1, out);
 }
 
-static const char *
-default_template(const char *rule, const char *contact)
-{
-	if (*contact == '\0')
-		return strcmp(rule, "sla") == 0 ? "Escalation: {{name}} — {{reason}}." :
-		    "Follow up with {{name}}: {{reason}}.";
-	if (strcmp(rule, "sla") == 0)
-		return "Escalation: {{name}} — {{reason}}. Call {{contact}} today.";
-	if (strcmp(rule, "winback") == 0)
-		return "Win back {{name}}: {{reason}}. Reach them by {{channel}} ({{contact}}).";
-	if (strcmp(rule, "satisfaction") == 0)
-		return "Call {{name}} ({{contact}}) about their feedback: {{reason}}.";
-	if (strcmp(rule, "birthday") == 0)
-		return "Send {{name}} birthday wishes by {{channel}} ({{contact}}): {{reason}}.";
-	if (strcmp(rule, "anniversary") == 0)
-		return "Thank {{name}}: {{reason}}.";
-	return "Follow up with {{name}} by {{channel}} ({{contact}}): {{reason}}.";
-}
-
-/* The rows to show, read back from the store. */
+/* The rows kept for the end (text, --by-owner, --mail). */
 struct rows {
 	char **cells; /* n × C_NCOLS */
 	size_t n, cap;
@@ -975,57 +329,105 @@ struct sink {
 
 static void sink_row(struct sink *k, char *const *cells);
 
-static void
-load_rows(crm_store *s, crm_summary *sum, const struct options *o, const char *tpl,
-          const uint8_t *selected, struct sink *sink)
+/* What a row's cells come from besides the reminder. */
+struct row_source {
+	crm_summary *sum;
+	const crm_messages *msgs;
+	int lang_field;   /* crm_remind_language_field */
+};
+
+/* Scratch space for one row's cells (one per thread). */
+struct cell_bufs {
+	char num[32], cust[32], masked[256];
+	crm_buf msg;
+};
+
+/* The cells of reminder w, with its customer's figures and message; false
+ * when it is left out (its customer gone from the store, another owner). */
+static bool
+row_cells(const struct row_source *src, const struct options *o,
+          const struct crm_remind_row *w, struct cell_bufs *b, char **cells)
 {
-	const char *status = o->cmd == CMD_LIST ? (o->status ? o->status : "open") : "due";
-	sqlite3_stmt *st = crm_store_prepare(s, "SELECT id, due, rule, priority, customer_id, "
-	    "reason, escalate_to, status, snoozed_until FROM reminders WHERE (?1 = 'all' OR "
-	    "(?1 = 'due' AND (status = 'open' OR (status = 'snoozed' AND snoozed_until <= ?2)) "
-	    "AND due <= ?2) OR status = ?1) ORDER BY CASE priority WHEN 'urgent' THEN 0 WHEN "
-	    "'high' THEN 1 WHEN 'normal' THEN 2 ELSE 3 END, due, id");
-	char today[16], num[32], cust[32], masked[256];
-	char *cells[C_NCOLS];
-	crm_buf msg = {0};
+	const struct crm_customer *c = w->customer ? w->customer :
+	    crm_summary_find(src->sum, w->customer_id);
+	const char *owner, *channel = "", *contact = "", *tpl;
 
-	crm_date_format(o->today, today);
-	crm_store_bind_text(s, st, 1, status);
-	crm_store_bind_text(s, st, 2, today);
-	while (crm_store_step(s, st) == SQLITE_ROW) {
-		struct crm_customer *c = crm_summary_find(sum, sqlite3_column_int64(st, 4));
-		const char *owner, *channel = "", *contact = "", *esc;
-
-		if (c == NULL || (selected && !selected[crm_summary_index(sum, c)]))
-			continue;
-		esc = (const char *)sqlite3_column_text(st, 6);
-		owner = esc && *esc ? esc : crm_summary_field(sum, c, CRM_F_OWNER);
-		if (o->owner && strcmp(owner, o->owner) != 0)
-			continue;
-		channel_and_contact(sum, c, &channel, &contact);
-		cells[C_ID] = crm_fmt_int(sqlite3_column_int64(st, 0), num);
-		cells[C_DUE] = (char *)sqlite3_column_text(st, 1);
-		cells[C_RULE] = (char *)sqlite3_column_text(st, 2);
-		cells[C_PRIORITY] = (char *)sqlite3_column_text(st, 3);
-		cells[C_CUSTOMER] = crm_fmt_int(c->id, cust);
-		cells[C_NAME] = (char *)crm_summary_name(sum, c);
-		cells[C_OWNER] = (char *)owner;
-		cells[C_CHANNEL] = (char *)channel;
-		cells[C_CONTACT] = (char *)contact;
-		if (o->mask) {
-			crm_mask_contact(contact, masked, sizeof masked);
-			cells[C_CONTACT] = masked;
-		}
-		cells[C_REASON] = (char *)sqlite3_column_text(st, 5);
-		cells[C_STATUS] = (char *)sqlite3_column_text(st, 7);
-		cells[C_MESSAGE] = (char *)"";
-		render_message(tpl ? tpl : default_template(cells[C_RULE], cells[C_CONTACT]), cells,
-		               &msg);
-		cells[C_MESSAGE] = (char *)crm_buf_str(&msg);
-		sink_row(sink, cells);
+	if (c == NULL)
+		return false;
+	owner = w->escalate_to && *w->escalate_to ? w->escalate_to :
+	    crm_summary_field(src->sum, c, CRM_F_OWNER);
+	if (o->owner && strcmp(owner, o->owner) != 0)
+		return false;
+	channel_and_contact(src->sum, c, &channel, &contact);
+	cells[C_ID] = crm_fmt_int(w->id, b->num);
+	cells[C_DUE] = (char *)w->due;
+	cells[C_RULE] = (char *)w->rule;
+	cells[C_PRIORITY] = (char *)w->priority;
+	cells[C_CUSTOMER] = crm_fmt_int(c->id, b->cust);
+	cells[C_NAME] = (char *)crm_summary_name(src->sum, c);
+	cells[C_OWNER] = (char *)owner;
+	cells[C_CHANNEL] = (char *)channel;
+	cells[C_CONTACT] = (char *)contact;
+	if (o->mask) {
+		crm_mask_contact(contact, b->masked, sizeof b->masked);
+		cells[C_CONTACT] = b->masked;
 	}
-	sqlite3_finalize(st);
-	crm_buf_free(&msg);
+	cells[C_REASON] = (char *)w->reason;
+	cells[C_STATUS] = (char *)w->status;
+	tpl = crm_messages_pick(src->msgs, w->rule, *cells[C_CONTACT] != '\0',
+	                        crm_remind_language(src->sum, c, src->lang_field));
+	render_message(tpl, cells, &b->msg);
+	cells[C_MESSAGE] = (char *)crm_buf_str(&b->msg);
+	return true;
+}
+
+/* Start loading what row_cells will read for rows[i] (a few rows ahead:
+ * the list's order is not the customers', so each row's data is a cache
+ * miss otherwise): the row, then its customer's fields, then their text. */
+static void
+prefetch_row(const struct row_source *src, const struct crm_remind_row *const *rows, size_t i,
+             size_t n)
+{
+	const struct crm_remind_row *w;
+
+	if (i + 16 < n)
+		__builtin_prefetch(rows[i + 16]);
+	if (i + 8 < n && (w = rows[i + 8])->customer != NULL)
+		crm_summary_prefetch(src->sum, w->customer);
+	if (i + 4 < n && (w = rows[i + 4])->customer != NULL) {
+		__builtin_prefetch(crm_summary_name(src->sum, w->customer));
+		__builtin_prefetch(crm_summary_field(src->sum, w->customer, CRM_F_OWNER));
+		__builtin_prefetch(crm_summary_field(src->sum, w->customer, CRM_F_PHONE));
+		__builtin_prefetch(crm_summary_field(src->sum, w->customer, CRM_F_EMAIL));
+	}
+}
+
+static void put_rows_parallel(const struct row_source *src, const struct options *o,
+                              const struct crm_remind_row *const *rows, size_t n,
+                              struct sink *sink);
+
+/* Below this many rows one thread writes the list. */
+#define PARALLEL_ROWS 20000
+
+/* The reminders rows[0..n) to the sink, with their customers' figures and
+ * messages; reminders of customers gone from the store are left out. */
+static void
+put_rows(const struct row_source *src, const struct options *o,
+         const struct crm_remind_row *const *rows, size_t n, struct sink *sink)
+{
+	struct cell_bufs b = {0};
+	char *cells[C_NCOLS];
+
+	if (!sink->collect && n >= PARALLEL_ROWS) {
+		put_rows_parallel(src, o, rows, n, sink);
+		return;
+	}
+	for (size_t i = 0; i < n; i++) {
+		prefetch_row(src, rows, i, n);
+		if (row_cells(src, o, rows[i], &b, cells))
+			sink_row(sink, cells);
+	}
+	crm_buf_free(&b.msg);
 }
 
 /* --by-owner: by owner, then in the list's order (priority, due, id) —
@@ -1058,64 +460,6 @@ json_row(FILE *fp, char *const *cells, bool first)
 	putc('}', fp);
 }
 
-/* One iCalendar content line: TEXT escaped (RFC 5545 3.3.11) and folded at
- * 75 octets without splitting a UTF-8 character (3.1), CRLF ends. */
-static void
-ics_line(FILE *fp, const char *name, const char *value, bool text)
-{
-	crm_buf b = {0};
-	size_t i, col = 0, len;
-	const char *s;
-
-	crm_buf_puts(&b, name);
-	crm_buf_putc(&b, ':');
-	for (s = value; *s; s++) {
-		if (text && (*s == '\\' || *s == ';' || *s == ','))
-			crm_buf_putc(&b, '\\'), crm_buf_putc(&b, *s);
-		else if (text && *s == '\n')
-			crm_buf_puts(&b, "\\n");
-		else if (*s != '\r')
-			crm_buf_putc(&b, *s);
-	}
-	s = crm_buf_str(&b);
-	len = b.len;
-	for (i = 0; i < len; i++) {
-		size_t clen = 1;
-		unsigned char ch = (unsigned char)s[i];
-
-		if (ch >= 0xf0)
-			clen = 4;
-		else if (ch >= 0xe0)
-			clen = 3;
-		else if (ch >= 0xc0)
-			clen = 2;
-		if (col + clen > 75) {
-			fputs("\r\n ", fp);
-			col = 1;
-		}
-		fwrite(s + i, 1, clen < len - i ? clen : len - i, fp);
-		col += clen;
-		i += clen - 1;
-	}
-	fputs("\r\n", fp);
-	crm_buf_free(&b);
-}
-
-static void
-ics_begin(FILE *fp, char *stamp)
-{
-	/* DTSTAMP is when the calendar was written, in UTC (RFC 5545 3.8.7.2). */
-	time_t t = time(NULL);
-	struct tm tm;
-
-	if (gmtime_r(&t, &tm) == NULL || strftime(stamp, 32, "%Y%m%dT%H%M%SZ", &tm) == 0)
-		crm_die(CRM_EX_SOFTWARE, "cannot read the clock");
-	ics_line(fp, "BEGIN", "VCALENDAR", false);
-	ics_line(fp, "VERSION", "2.0", false);
-	ics_line(fp, "PRODID", "-//crm-tools//crm-remind//EN", false);
-	ics_line(fp, "CALSCALE", "GREGORIAN", false);
-}
-
 static void
 ics_row(FILE *fp, char *const *c, const char *stamp)
 {
@@ -1126,19 +470,19 @@ ics_row(FILE *fp, char *const *c, const char *stamp)
 	/* The store's id never changes: re-imports update the same task. */
 	snprintf(uid, sizeof uid, "reminder-%s@crm-tools", c[C_ID]);
 	snprintf(summary, sizeof summary, "%s: %s", c[C_RULE], c[C_NAME]);
-	ics_line(fp, "BEGIN", "VTODO", false);
-	ics_line(fp, "UID", uid, false);
-	ics_line(fp, "DTSTAMP", stamp, false);
-	ics_line(fp, "DUE;VALUE=DATE", due, false);
-	ics_line(fp, "SUMMARY", summary, true);
-	ics_line(fp, "DESCRIPTION", c[C_MESSAGE], true);
-	ics_line(fp, "PRIORITY", strcmp(p, "urgent") == 0 ? "1" : strcmp(p, "high") == 0 ? "3" :
+	crm_ics_line(fp, "BEGIN", "VTODO", false);
+	crm_ics_line(fp, "UID", uid, false);
+	crm_ics_line(fp, "DTSTAMP", stamp, false);
+	crm_ics_line(fp, "DUE;VALUE=DATE", due, false);
+	crm_ics_line(fp, "SUMMARY", summary, true);
+	crm_ics_line(fp, "DESCRIPTION", c[C_MESSAGE], true);
+	crm_ics_line(fp, "PRIORITY", strcmp(p, "urgent") == 0 ? "1" : strcmp(p, "high") == 0 ? "3" :
 	         strcmp(p, "normal") == 0 ? "5" : "9", false);
-	ics_line(fp, "STATUS", strcmp(c[C_STATUS], "done") == 0 ? "COMPLETED" :
+	crm_ics_line(fp, "STATUS", strcmp(c[C_STATUS], "done") == 0 ? "COMPLETED" :
 	         strcmp(c[C_STATUS], "cancelled") == 0 ? "CANCELLED" : "NEEDS-ACTION", false);
 	if (*c[C_OWNER])
-		ics_line(fp, "X-CRM-OWNER", c[C_OWNER], true);
-	ics_line(fp, "END", "VTODO", false);
+		crm_ics_line(fp, "X-CRM-OWNER", c[C_OWNER], true);
+	crm_ics_line(fp, "END", "VTODO", false);
 }
 
 static void
@@ -1156,29 +500,100 @@ sink_begin(struct sink *k, const struct options *o)
 	} else if (o->format == OUT_JSON)
 		fputs("[", stdout);
 	else if (o->format == OUT_ICS)
-		ics_begin(stdout, k->stamp);
+		crm_ics_begin(stdout, "-//crm-tools//crm-remind//EN", k->stamp);
+}
+
+/* One row in format f to fp (CSV and TSV through w); first: the list's
+ * first row (JSON writes no comma before it). */
+static void
+emit_to(enum out_format f, FILE *fp, crm_csv_writer *w, const char *stamp, char *const *cells,
+        bool first)
+{
+	switch (f) {
+	case OUT_CSV:
+	case OUT_TSV:
+		crm_csv_write_row(w, (const char *const *)cells, C_NCOLS);
+		break;
+	case OUT_JSON:
+		json_row(fp, cells, first);
+		break;
+	case OUT_ICS:
+		ics_row(fp, cells, stamp);
+		break;
+	case OUT_TEXT:
+	case OUT_XLSX:
+		break;
+	}
 }
 
 /* One row to its format, or (collect) a copy kept for sink_end. */
 static void
 emit(struct sink *k, char *const *cells)
 {
-	switch (k->o->format) {
-	case OUT_CSV:
-	case OUT_TSV:
-		crm_csv_write_row(k->w, (const char *const *)cells, C_NCOLS);
-		break;
-	case OUT_JSON:
-		json_row(stdout, cells, k->n == 0);
-		break;
-	case OUT_ICS:
-		ics_row(stdout, cells, k->stamp);
-		break;
-	case OUT_TEXT:
-	case OUT_XLSX:
-		break;
-	}
+	emit_to(k->o->format, stdout, k->w, k->stamp, cells, k->n == 0);
 	k->n++;
+}
+
+/* A long list, written by two threads (crm_render_shares): what the
+ * shares render from, and where they go. */
+#define SHARE_ROWS 16384
+
+struct share_job {
+	const struct row_source *src;
+	const struct options *o;
+	const struct crm_remind_row *const *rows;
+	struct sink *sink;
+	struct cell_bufs bufs[2]; /* one per thread */
+};
+
+/* Rows [from, to) in the list's format, as one thread writes them; JSON
+ * rows each after a comma (put_share drops the list's first). */
+static size_t
+render_rows(void *arg, int worker, FILE *fp, size_t from, size_t to)
+{
+	struct share_job *j = arg;
+	enum out_format f = j->o->format;
+	crm_csv_writer *w = NULL;
+	char *cells[C_NCOLS];
+	size_t n = 0;
+
+	if (f == OUT_CSV || f == OUT_TSV)
+		w = crm_csv_writer_new(fp, "<memory>", f == OUT_TSV, j->o->common.excel_safe);
+	for (size_t i = from; i < to; i++) {
+		prefetch_row(j->src, j->rows, i, to);
+		if (!row_cells(j->src, j->o, j->rows[i], &j->bufs[worker], cells))
+			continue;
+		emit_to(f, fp, w, j->sink->stamp, cells, false);
+		n++;
+	}
+	if (w != NULL && crm_csv_writer_close(w) != 0)
+		crm_die(CRM_EX_SOFTWARE, "cannot render the list in memory");
+	return n;
+}
+
+static void
+put_share(void *arg, const char *text, size_t len, size_t count)
+{
+	struct share_job *j = arg;
+
+	if (j->o->format == OUT_JSON && j->sink->n == 0 && count > 0)
+		text++, len--; /* the comma before the list's first row */
+	if (len > 0)
+		fwrite(text, 1, len, stdout);
+	j->sink->n += count;
+}
+
+/* The rows to stdout by two threads; the CSV writer writes straight to
+ * stdout's buffer, so the header went before the shares there. */
+static void
+put_rows_parallel(const struct row_source *src, const struct options *o,
+                  const struct crm_remind_row *const *rows, size_t n, struct sink *sink)
+{
+	struct share_job j = { .src = src, .o = o, .rows = rows, .sink = sink };
+
+	crm_render_shares(n, SHARE_ROWS, render_rows, put_share, &j);
+	crm_buf_free(&j.bufs[0].msg);
+	crm_buf_free(&j.bufs[1].msg);
 }
 
 static void
@@ -1320,7 +735,7 @@ sink_end(struct sink *k)
 	else if (o->format == OUT_JSON)
 		fputs(k->n ? "\n]\n" : "]\n", stdout);
 	else if (o->format == OUT_ICS)
-		ics_line(stdout, "END", "VCALENDAR", false);
+		crm_ics_line(stdout, "END", "VCALENDAR", false);
 	return status;
 }
 
@@ -1336,196 +751,105 @@ rows_free(struct rows *rows)
 
 /* ---- commands -------------------------------------------------------- */
 
-static char *
-read_template(const char *path)
-{
-	FILE *fp = fopen(path, "r");
-	crm_buf b = {0};
-	char chunk[4096];
-	size_t n;
-	char *s;
-
-	if (fp == NULL)
-		crm_die_errno(CRM_EX_NOINPUT, "%s", path);
-	while ((n = fread(chunk, 1, sizeof chunk, fp)) > 0)
-		crm_buf_append(&b, chunk, n);
-	if (ferror(fp))
-		crm_die_errno(CRM_EX_IOERR, "%s: read error", path);
-	fclose(fp);
-	s = crm_xstrdup(crm_buf_str(&b));
-	crm_buf_free(&b);
-	/* One line: a trailing newline is the file's, not the message's. */
-	n = strlen(s);
-	while (n > 0 && (s[n - 1] == '\n' || s[n - 1] == '\r'))
-		s[--n] = '\0';
-	return s;
-}
-
-
+/* done and snooze. */
 static int
 cmd_done_or_snooze(crm_store *s, const struct options *o)
 {
-	sqlite3_stmt *st;
-	char now[32], until[16], key[64];
-	int64_t customer;
-	const char *rule;
-	int status = 0;
+	char now[32], until[16];
+	int status;
 
 	crm_cli_now_text(&o->common, now);
-	crm_store_begin(s);
-	st = crm_store_prepare(s, "SELECT customer_id, rule, status FROM reminders WHERE id = ?1");
-	crm_store_bind_int(s, st, 1, o->id);
-	if (crm_store_step(s, st) != SQLITE_ROW) {
-		sqlite3_finalize(st);
-		crm_store_rollback(s);
-		crm_warn("no reminder %lld (see crm-remind list --status all)", o->id);
-		return CRM_EX_DATAERR;
-	}
-	customer = sqlite3_column_int64(st, 0);
-	rule = crm_xstrdup((const char *)sqlite3_column_text(st, 1));
-	{
-		const char *was = (const char *)sqlite3_column_text(st, 2);
-
-		if (strcmp(was, "open") != 0 && strcmp(was, "snoozed") != 0) {
-			crm_warn("reminder %lld is %s already; only open or snoozed ones can be %s",
-			         o->id, was, o->cmd == CMD_DONE ? "done" : "snoozed");
-			sqlite3_finalize(st);
-			crm_store_rollback(s);
-			free((char *)rule);
-			return CRM_EX_DATAERR;
-		}
-	}
-	sqlite3_finalize(st);
-	if (o->cmd == CMD_DONE) {
-		st = crm_store_prepare(s, "UPDATE reminders SET status = 'done', done_at = ?2, "
-		    "note = ?3, updated_at = ?2 WHERE id = ?1");
-		crm_store_bind_int(s, st, 1, o->id);
-		crm_store_bind_text(s, st, 2, now);
-		crm_store_bind_text(s, st, 3, o->note);
-		crm_store_step(s, st);
-		sqlite3_finalize(st);
-		/* The follow-up itself, so the cadence clock starts again. */
-		snprintf(key, sizeof key, "reminder:%lld:%s", o->id, now);
-		st = crm_store_prepare(s, "INSERT OR IGNORE INTO interactions (interaction_key, "
-		    "customer_id, at, channel, direction, kind, summary) VALUES (?1, ?2, ?3, "
-		    "'other', 'out', 'note', ?4)");
-		crm_store_bind_text(s, st, 1, key);
-		crm_store_bind_int(s, st, 2, customer);
-		crm_store_bind_text(s, st, 3, now);
-		{
-			char *summary = crm_xasprintf("follow-up done (reminder %lld, %s)%s%s", o->id,
-			                              rule, o->note ? ": " : "", o->note ? o->note : "");
-
-			crm_store_bind_text(s, st, 4, summary);
-			crm_store_step(s, st);
-			free(summary);
-		}
-		sqlite3_finalize(st);
-	} else {
+	if (o->cmd == CMD_DONE)
+		status = crm_remind_done(s, o->id, now, o->note);
+	else {
 		if (o->until)
 			snprintf(until, sizeof until, "%s", o->until);
 		else
 			crm_date_format(o->today + o->days, until);
-		{
-			int64_t u;
-
-			if (crm_date_parse_iso(until, &u) == 0 && u <= o->today) {
-				crm_warn("--until %s is not after today (%s)", until, now);
-				crm_store_rollback(s);
-				free((char *)rule);
-				return CRM_EX_USAGE;
-			}
-		}
-		st = crm_store_prepare(s, "UPDATE reminders SET status = 'snoozed', snoozed_until = "
-		    "?2, updated_at = ?3 WHERE id = ?1");
-		crm_store_bind_int(s, st, 1, o->id);
-		crm_store_bind_text(s, st, 2, until);
-		crm_store_bind_text(s, st, 3, now);
-		crm_store_step(s, st);
-		sqlite3_finalize(st);
+		status = crm_remind_snooze(s, o->id, until, o->today, now);
 	}
-	crm_store_commit(s);
-	if (!o->common.quiet)
+	if (status == 0 && !o->common.quiet)
 		fprintf(stderr, o->cmd == CMD_DONE ? "crm-remind: reminder %lld done\n" :
 		        "crm-remind: reminder %lld snoozed until %s\n", o->id, until);
-	free((char *)rule);
 	return status;
 }
 
-/* The run: every rule over the selected customers, then the due list. */
+/* list: the stored reminders with the status asked for. */
 static int
-cmd_run(crm_store *s, struct options *o, struct crm_config *cfg, crm_stream *in,
-        const char *tpl)
+cmd_list(crm_store *s, const struct options *o, const struct crm_config *cfg,
+         const crm_messages *msgs)
 {
-	crm_summary *sum = crm_summary_load(s, cfg, o->today,
-	                                    CRM_SUMMARY_FIELDS | CRM_SUMMARY_CONTACT);
-	size_t n = crm_summary_count(sum), i;
-	uint8_t *selected = crm_xcalloc(n + 1, 1);
-	uint8_t *rs = crm_xcalloc(n + 1, 1), *fs = crm_xcalloc(n + 1, 1), *ms = crm_xcalloc(n + 1, 1);
-	struct plan plan = { .cfg = cfg };
-	struct proposals ps = {0};
-	struct reconciler rc = {0};
+	struct crm_summary_opts so;
+	struct crm_remind_list list;
 	struct sink sink = {0};
-	int8_t *seg = crm_xcalloc(n + 1, 1);
-	char now[32];
-	struct crm_customer *c;
-	size_t cursor = 0;
-	int status = 0;
+	struct row_source src = { NULL, msgs, crm_remind_language_field(cfg) };
+	const struct crm_remind_row **rows;
+	int status;
 
-	if ((status = plan_cadences(&plan)) != 0 || (status = plan_rules(&plan, in)) != 0)
-		goto out;
-	plan.win = crm_lifecycle_from_config(cfg);
-	plan.scale = crm_summary_scale(sum);
-	plan.winback_threshold = winback_threshold(sum, cfg->remind_winback_percent);
-	/* RFM segments over every buyer in the store, as crm-segment does. */
-	crm_rfm_score_all(sum, cfg, rs, fs, ms);
-	for (i = 0; i < n; i++)
-		seg[i] = crm_summary_at(sum, i)->orders ? (int8_t)crm_rfm_segment(rs[i], fs[i], ms[i]) :
-		    -1;
-
-	if (in == NULL)
-		memset(selected, 1, n);
-	crm_cli_now_text(&o->common, now);
-	/* From the store: write as we go (memory stays small). From a stream:
-	 * keep the proposals and take the write lock only after the input has
-	 * ended, so a slow tool upstream never holds other jobs up. */
-	if (in == NULL)
-		reconcile_begin(&rc, s, now);
-	while ((c = crm_summary_next(sum, in, &cursor, &status)) != NULL) {
-		enum crm_lifecycle lc;
-		size_t idx;
-
-		idx = crm_summary_index(sum, c);
-		selected[idx] = 1;
-		lc = crm_lifecycle_stage(c, o->today, &plan.win);
-		rule_cadence(&ps, &plan, c, seg[idx], lc, o->today);
-		rule_onboarding(&ps, c, o->today);
-		rule_winback(&ps, &plan, c, lc, o->today);
-		rule_satisfaction(&ps, &plan, c, o->today);
-		rule_dates(&ps, &plan, sum, c, o->today);
-		if (cfg->nremind_rules > 0) {
-			fill_rule_values(&plan, sum, c, seg[idx], lc, o->today, in);
-			rule_custom(&ps, &plan, c, o->today);
-		}
-		if (in == NULL)
-			reconcile_add(&rc, &ps);
-	}
-	if (in != NULL)
-		reconcile_begin(&rc, s, now);
-	rule_sla(&ps, &plan, s, sum, o, selected);
-	reconcile_add(&rc, &ps);
-	reconcile_end(&rc, sum, selected, o->common.quiet);
+	crm_remind_list_opts(cfg, &so);
+	src.sum = crm_summary_load_opts(s, cfg, o->today, &so);
+	crm_remind_list_read(s, o->status ? o->status : "open", &list);
+	rows = crm_xreallocarray(NULL, list.n + 1, sizeof(*rows));
+	for (size_t i = 0; i < list.n; i++)
+		rows[i] = &list.rows[i];
 	sink_begin(&sink, o);
-	load_rows(s, sum, o, tpl, in ? selected : NULL, &sink);
+	put_rows(&src, o, rows, list.n, &sink);
+	free(rows);
+	status = sink_end(&sink);
+	rows_free(&sink.rows);
+	crm_remind_list_free(&list);
+	crm_summary_free(src.sum);
+	return status;
+}
+
+/* The run: every rule over the selected customers, the store brought up
+ * to date, then the due list. */
+static int
+cmd_run(crm_store *s, struct options *o, const struct crm_config *cfg, crm_stream *in,
+        const crm_messages *msgs)
+{
+	char now[32];
+	struct crm_remind_clock clock = { o->today, o->now_secs, now };
+	struct crm_summary_opts so;
+	struct sink sink = {0};
+	struct row_source src = { NULL, msgs, crm_remind_language_field(cfg) };
+	const struct crm_remind_row *const *due;
+	struct crm_customer *c;
+	crm_remind *r;
+	uint8_t *selected;
+	size_t cursor = 0, n;
+	int status;
+
+	crm_cli_now_text(&o->common, now);
+	if ((status = crm_remind_new(cfg, in ? crm_stream_header(in) : NULL,
+	                             in ? crm_stream_ncols(in) : 0, &clock, &r)) != 0)
+		return status;
+	/* From the store: the stored reminders are read (on a connection and a
+	 * thread of their own, which take the write lock) while the customers
+	 * are summarised and the rules run. A stream's write lock is taken
+	 * only after the input has ended, so a slow tool upstream never holds
+	 * other jobs up. */
+	if (in == NULL)
+		crm_remind_read_ahead(r, s, cfg->busy_timeout_ms);
+	crm_remind_summary_opts(r, &so);
+	src.sum = crm_summary_load_opts(s, cfg, o->today, &so);
+	crm_remind_prepare(r, src.sum);
+	selected = crm_xcalloc(crm_summary_count(src.sum) + 1, 1);
+	while ((c = crm_summary_next(src.sum, in, &cursor, &status)) != NULL) {
+		selected[crm_summary_index(src.sum, c)] = 1;
+		crm_remind_customer(r, src.sum, c, in);
+	}
+	crm_remind_store(r, s, src.sum, selected, o->common.quiet);
+	n = crm_remind_due(r, &due);
+	sink_begin(&sink, o);
+	put_rows(&src, o, due, n, &sink);
 	crm_status_merge(&status, sink_end(&sink));
 	if (!o->common.quiet)
 		fprintf(stderr, "crm-remind: %zu reminders due\n", sink.n);
-out:
 	rows_free(&sink.rows);
-	plan_free(&plan);
-	free(ps.v);
-	free(selected), free(rs), free(fs), free(ms), free(seg);
-	crm_summary_free(sum);
+	free(selected);
+	crm_remind_free(r);
+	crm_summary_free(src.sum);
 	return status;
 }
 
@@ -1589,14 +913,34 @@ cmd_reclaim(crm_store *s, const struct options *o, const struct crm_config *cfg)
 	return status;
 }
 
+/* The message templates: --template, else --template-dir, else
+ * remind.templates; the shipped messages fill in. */
+static crm_messages *
+load_messages(const struct options *o, const struct crm_config *cfg)
+{
+	crm_messages *m = crm_messages_new();
+
+	if (o->template_path) {
+		char *tpl = crm_message_read(o->template_path);
+
+		crm_messages_set_all(m, tpl);
+		free(tpl);
+	} else if (o->template_dir)
+		crm_messages_read_dir(m, o->template_dir);
+	else
+		crm_messages_read_config(m, cfg);
+	return m;
+}
+
 int
 main(int argc, char **argv)
 {
 	struct options o = {0};
 	struct crm_config *cfg;
+	crm_messages *msgs = NULL;
 	crm_stream *in = NULL;
 	crm_store *s;
-	char *db, *tpl = NULL;
+	char *db;
 	int status;
 
 	crm_diag_init(argv[0]);
@@ -1604,12 +948,16 @@ main(int argc, char **argv)
 	if ((status = crm_config_load(o.common.config_path, &cfg)) != 0)
 		return status;
 	o.cfg = cfg;
-	if (o.template_path)
-		tpl = read_template(o.template_path);
+	if (o.cmd == CMD_RUN || o.cmd == CMD_LIST)
+		msgs = load_messages(&o, cfg);
 	if (o.cmd == CMD_RUN &&
 	    crm_input_choose(stdin, "<stdin>", o.dash, o.all, isatty(STDIN_FILENO), &in) ==
 	    CRM_INPUT_STORE)
 		in = NULL;
+	/* A run over the store reads its stored reminders on a second
+	 * connection while the first summarises the customers. */
+	if (o.cmd == CMD_RUN && in == NULL)
+		crm_store_threads();
 	db = crm_cli_db_path(&o.common);
 	s = crm_store_open(db, false, cfg->busy_timeout_ms);
 	free(db);
@@ -1617,18 +965,11 @@ main(int argc, char **argv)
 		status = cmd_done_or_snooze(s, &o);
 	else if (o.cmd == CMD_RECLAIM)
 		status = cmd_reclaim(s, &o, cfg);
-	else if (o.cmd == CMD_LIST) {
-		crm_summary *sum = crm_summary_load(s, cfg, o.today, CRM_SUMMARY_FIELDS);
-		struct sink sink = {0};
-
-		sink_begin(&sink, &o);
-		load_rows(s, sum, &o, tpl, NULL, &sink);
-		status = sink_end(&sink);
-		rows_free(&sink.rows);
-		crm_summary_free(sum);
-	} else
-		status = cmd_run(s, &o, cfg, in, tpl);
-	free(tpl);
+	else if (o.cmd == CMD_LIST)
+		status = cmd_list(s, &o, cfg, msgs);
+	else
+		status = cmd_run(s, &o, cfg, in, msgs);
+	crm_messages_free(msgs);
 	if (in)
 		crm_stream_close(in);
 	crm_store_close(s);

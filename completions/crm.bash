@@ -4,7 +4,8 @@
 # To add a tool, extend the tables below: its name in _crm_tools, its options
 # in _crm_opts[TOOL], and what its option arguments complete to in
 # _crm_args["TOOL OPTION"] (a word list, "@segments WORDS" for the words and
-# the configuration's rule segments, @file for file names, @none for a
+# the configuration's rule segments, @file for file names, @dir for
+# directories, @none for a
 # free value). A tool with command words (crm-remind list ...) lists them in
 # _crm_cmds[TOOL]: they complete as its first argument, and no file names do.
 # tests/cli/docs.bats checks every --help option is listed here.
@@ -27,7 +28,7 @@ declare -A _crm_opts=(
 	[report]="-p --period --from --to --by -f --format -o --output --section --cohorts --top
 		--check-targets --quiet-if-ok --lang --mail --subject --explain --all --db --config
 		--as-of -q --quiet -t --tsv --excel-safe -h --help --version"
-	[remind]="-o --owner --by-owner -f --format --output --template --status --note --until
+	[remind]="-o --owner --by-owner -f --format --output --template --template-dir --status --note --until
 		--days --all --apply --restore --mask --mail --subject --from --db --config --as-of -q --quiet -t --tsv --excel-safe
 		-h --help --version"
 	[forget]="-n --dry-run -e --external --db --config --as-of -q --quiet -t --tsv
@@ -113,6 +114,7 @@ declare -A _crm_args=(
 	["remind --format"]="text csv tsv json ics xlsx"
 	["remind --output"]=@file
 	["remind --template"]=@file
+	["remind --template-dir"]=@dir
 	["remind --status"]="open done snoozed cancelled all"
 	["remind --restore"]=@none
 	["remind --subject"]=@none
@@ -148,6 +150,7 @@ _crm_complete_tool()
 	if [[ -n $spec ]]; then
 		case $spec in
 		@file) COMPREPLY=($(compgen -f -- "$cur")) ;;
+		@dir) COMPREPLY=($(compgen -d -- "$cur")) ;;
 		@none) COMPREPLY=() ;;
 		@segments\ *) COMPREPLY=($(compgen -W "${spec#@segments } $(_crm_config_segments)" -- "$cur")) ;;
 		*) COMPREPLY=($(compgen -W "$spec" -- "$cur")) ;;

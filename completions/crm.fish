@@ -114,6 +114,7 @@ set -g __crm_opts_remind \
     'f|format|r|output format|text csv tsv json ics xlsx' \
     '|output|r|write the list to FILE|@file' \
     '|template|r|message template with {{column}} placeholders|@file' \
+    '|template-dir|r|message templates by language (LANG.txt, default.txt)|@dir' \
     '|status|r|with list, the reminders with this status|open done snoozed cancelled all' \
     '|note|r|with done, a note for the interaction logged|' \
     '|until|r|with snooze, hide until DATE (YYYY-MM-DD)|' \
@@ -208,6 +209,8 @@ function __crm_register
                 set -a args -r
             else if string match -q '@segments *' -- $f[5]
                 set -a args -x -a "(__crm_config_segments) "(string replace '@segments ' '' -- $f[5])
+            else if test "$f[5]" = @dir
+                set -a args -x -a '(__fish_complete_directories)'
             else if test -n "$f[5]"
                 # -a is expanded like a command line: escape ";" and friends
                 set -a args -x -a (string join ' ' -- (string escape -- (string split ' ' -- $f[5])))

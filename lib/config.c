@@ -28,6 +28,7 @@
 #include <yaml.h>
 
 #include "diag.h"
+#include "i18n.h"
 #include "kpi.h"
 
 /* State of one load. */
@@ -63,12 +64,17 @@ struct key {
 static setter set_currency, set_region, set_enum, set_bool, set_int,
     set_rates, set_headers, set_segments, set_cuts, set_real, set_lead_points,
     set_name_ints, set_string, set_remind_rules, set_dedupe_weights, set_targets,
-    set_owner_emails;
+    set_owner_emails, set_date_rules, set_templates, set_column;
 
 static const char *const date_orders[] = { "dmy", "mdy", "ymd", NULL };
 static const char *const rfm_methods[] = { "quintiles", "thresholds", NULL };
 static const char *const units[] = { "week", "day", NULL };
 static const char *const langs[] = { "en", "zh-CN", "zh-TW", NULL };
+/* set_name_ints: with these choices, the word "off" is accepted as 0. */
+static const char *const off_word[] = { "off", NULL };
+
+const char *const crm_config_severities[] = { "low", "normal", "high", "urgent", "critical",
+                                              NULL };
 
 /* The import kinds headers: accepts. */
 static const char *const kinds[] = {
@@ -121,10 +127,11 @@ static const struct key keys[] = {
 	{ "score.health.satisfaction", KT_SCALAR, set_real,
 	  F(health_weights[CRM_HEALTH_SATISFACTION]), 0, 1000, NULL },
 	{ "score.lead_points", KT_MAP, set_lead_points, 0, 0, 0, NULL },
-	/* set_name_ints: whole numbers in [min, max] under any name. */
-	{ "remind.cadence_rfm", KT_MAP, set_name_ints, F(cadence_rfm), 1, 3650, NULL },
-	{ "remind.cadence_lifecycle", KT_MAP, set_name_ints, F(cadence_lifecycle), 1, 3650,
-	  NULL },
+	/* set_name_ints: whole numbers in [min, max] under any name (the names
+	 * are checked by the tool that knows them); off_word admits "off". */
+	{ "remind.cadence_rfm", KT_MAP, set_name_ints, F(cadence_rfm), 0, 3650, off_word },
+	{ "remind.cadence_lifecycle", KT_MAP, set_name_ints, F(cadence_lifecycle), 0, 3650,
+	  off_word },
 	{ "remind.sla_hours", KT_MAP, set_name_ints, F(sla_hours), 1, 87600, NULL },
 	{ "remind.rules", KT_MAP, set_remind_rules, 0, 0, 0, NULL },
 	{ "remind.manager", KT_SCALAR, set_string, F(remind_manager), 0, 0, NULL },
@@ -141,6 +148,9 @@ static const struct key keys[] = {
 	{ "remind.owner_emails", KT_MAP, set_owner_emails, 0, 0, 0, NULL },
 	{ "remind.reclaim_order_days", KT_SCALAR, set_int, F(remind_reclaim_order_days), 0, 3650,
 	  NULL },
+	{ "remind.date_rules", KT_MAP, set_date_rules, 0, 0, 0, NULL },
+	{ "remind.templates", KT_MAP, set_templates, 0, 0, 0, NULL },
+	{ "remind.language_column", KT_SCALAR, set_column, F(remind_language_column), 0, 0, NULL },
 	{ "dedupe.merge_threshold", KT_SCALAR, set_real, F(dedupe_merge_threshold), 0, 1000,
 	  NULL },
 	{ "dedupe.review_threshold", KT_SCALAR, set_real, F(dedupe_review_threshold), 0, 1000,
@@ -890,10 +900,12 @@ name_int_pair(struct loader *ld, const char *full, const char *name, yaml_node_t
 	(void)kn;
 	if ((s = scalar(ld, vn, full, "a whole number")) == NULL)
 		return;
+	if (d->k->choices == off_word && strcasecmp(s, "off") == 0)
+		s = "0";
 	v = strtol(s, &end, 10);
 	if (end == s || *end != '\0' || v < d->k->min || v > d->k->max) {
-		fail(ld, vn, "%s: \"%s\" is not a whole number from %ld to %ld", full, s,
-		    d->k->min, d->k->max);
+		fail(ld, vn, "%s: \"%s\" is not a whole number from %ld to %ld%s", full, s,
+		    d->k->min, d->k->max, d->k->choices == off_word ? ", or off" : "");
 		return;
 	}
 	*d->v = crm_xreallocarray(*d->v, *d->n + 1, sizeof(**d->v));
@@ -991,6 +1003,200 @@ set_owner_emails(struct loader *ld, const struct key *k, const char *path, yaml_
 {
 	(void)k;
 	each_pair(ld, path, map, owner_email_pair, NULL);
+}
+
+/* remind.date_rules.NAME.KEY: the parts of one date rule. */
+static const char *const date_rule_keys[] = { "column", "days_ahead", "priority", "yearly",
+                                              NULL };
+static const char *const priorities[] = { "urgent", "high", "normal", "low", NULL };
+
+static void
+date_rule_part(struct loader *ld, const char *full, const char *name, yaml_node_t *kn,
+    yaml_node_t *vn, void *arg)
+{
+	struct crm_date_rule *r = arg;
+	struct key k = { full, KT_SCALAR, NULL, 0, 0, 3650, NULL };
+	struct crm_config scratch, *cfg = ld->cfg;
+	const char *v, *near;
+
+	/* The scalar setters write into a struct crm_config: give them a
+	 * scratch one and copy the value over. */
+	memset(&scratch, 0, sizeof scratch);
+	ld->cfg = &scratch;
+	if (strcmp(name, "column") == 0) {
+		if ((v = scalar(ld, vn, full, "a column name")) == NULL)
+			return;
+		if (*v == '\0') {
+			fail(ld, vn, "%s: empty column name", full);
+			return;
+		}
+		free(r->column);
+		r->column = crm_xstrdup(v);
+	} else if (strcmp(name, "days_ahead") == 0) {
+		k.off = offsetof(struct crm_config, remind_birthday_days);
+		scratch.remind_birthday_days = -1;
+		set_int(ld, &k, full, vn);
+		if (scratch.remind_birthday_days >= 0)
+			r->days_ahead = scratch.remind_birthday_days;
+	} else if (strcmp(name, "priority") == 0) {
+		k.off = offsetof(struct crm_config, rfm_method);
+		k.choices = priorities;
+		scratch.rfm_method = -1;
+		set_enum(ld, &k, full, vn);
+		if (scratch.rfm_method >= 0)
+			r->priority = scratch.rfm_method;
+	} else if (strcmp(name, "yearly") == 0) {
+		k.off = offsetof(struct crm_config, roc_years);
+		scratch.roc_years = -1;
+		set_bool(ld, &k, full, vn);
+		if (scratch.roc_years >= 0)
+			r->yearly = scratch.roc_years;
+	} else if ((near = crm_config_nearest(name, date_rule_keys, 4)) != NULL)
+		fail(ld, kn, "unknown key \"%s\" (did you mean \"%s\"?)", full, near);
+	else
+		fail(ld, kn, "unknown key \"%s\" (a date rule has column, days_ahead, priority "
+		    "and yearly)", full);
+	ld->cfg = cfg;
+}
+
+/* remind.date_rules.NAME: {column: C, days_ahead: N, priority: P, yearly: B}. */
+static void
+date_rule_pair(struct loader *ld, const char *full, const char *name, yaml_node_t *kn,
+    yaml_node_t *vn, void *arg)
+{
+	struct crm_config *c = ld->cfg;
+	struct crm_date_rule r = { NULL, NULL, 30, 2, 0, (long)kn->start_mark.line + 1 };
+	int errors = ld->errors;
+
+	(void)arg;
+	if (!is_name(name)) {
+		fail(ld, kn, "%s: \"%s\" is not a rule name (use a-z, 0-9 and _, not starting "
+		    "with a digit)", full, name);
+		return;
+	}
+	if (vn->type != YAML_MAPPING_NODE) {
+		fail(ld, vn, "%s: expected a map such as {column: contract_end, days_ahead: 30}, "
+		    "found %s", full, node_kind(vn));
+		return;
+	}
+	r.name = crm_xstrdup(name);
+	each_pair(ld, full, vn, date_rule_part, &r);
+	if (r.column == NULL && ld->errors == errors)
+		fail(ld, vn, "%s: no column given (the customer column that holds the date)", full);
+	if (ld->errors != errors) {
+		free(r.name);
+		free(r.column);
+		return;
+	}
+	c->date_rules = crm_xreallocarray(c->date_rules, c->ndate_rules + 1,
+	    sizeof(*c->date_rules));
+	c->date_rules[c->ndate_rules++] = r;
+}
+
+static void
+set_date_rules(struct loader *ld, const struct key *k, const char *path, yaml_node_t *map)
+{
+	(void)k;
+	each_pair(ld, path, map, date_rule_pair, NULL);
+}
+
+/* remind.templates.LANG: a file, LANG a language tag or "default". */
+static void
+template_pair(struct loader *ld, const char *full, const char *lang, yaml_node_t *kn,
+    yaml_node_t *vn, void *arg)
+{
+	struct crm_config *c = ld->cfg;
+	char tag[CRM_LANG_TAG_MAX];
+	const char *file, *slash;
+	char *path;
+
+	(void)arg;
+	if (strcmp(lang, "default") != 0 && !crm_lang_tag(lang, tag, sizeof tag)) {
+		fail(ld, kn, "%s: \"%s\" is not a language tag (such as en, zh-CN, zh-TW, zh) "
+		    "or default", full, lang);
+		return;
+	}
+	if ((file = scalar(ld, vn, full, "a file name")) == NULL)
+		return;
+	if (*file == '\0') {
+		fail(ld, vn, "%s: empty file name", full);
+		return;
+	}
+	/* A relative name is the configuration file's neighbour. */
+	slash = strrchr(ld->file, '/');
+	if (*file != '/' && slash != NULL)
+		path = crm_xasprintf("%.*s/%s", (int)(slash - ld->file), ld->file, file);
+	else
+		path = crm_xstrdup(file);
+	c->remind_templates = crm_xreallocarray(c->remind_templates, c->nremind_templates + 1,
+	    sizeof(*c->remind_templates));
+	c->remind_templates[c->nremind_templates++] = (struct crm_lang_file){
+		crm_xstrdup(lang), path, (long)vn->start_mark.line + 1 };
+}
+
+static void
+set_templates(struct loader *ld, const struct key *k, const char *path, yaml_node_t *map)
+{
+	(void)k;
+	each_pair(ld, path, map, template_pair, NULL);
+}
+
+/* A column name: a text that is not empty. */
+static void
+set_column(struct loader *ld, const struct key *k, const char *path, yaml_node_t *n)
+{
+	const char *s = scalar(ld, n, path, "a column name");
+
+	if (s == NULL)
+		return;
+	if (*s == '\0') {
+		fail(ld, n, "%s: empty column name", path);
+		return;
+	}
+	set_string(ld, k, path, n);
+}
+
+const char *
+crm_config_nearest(const char *s, const char *const *names, size_t n)
+{
+	return nearest(s, names, n);
+}
+
+int
+crm_config_check_names(const struct crm_config *c, const char *key,
+                       const struct crm_name_int *v, size_t nv,
+                       const char *const *allowed, size_t n, const char *what)
+{
+	const char *file = c->path ? c->path : "config", *near;
+	crm_buf list = { 0 };
+	int status = 0;
+	size_t i, j;
+
+	for (j = 0; j < n; j++)
+		crm_buf_printf(&list, "%s%s", j ? ", " : "", allowed[j]);
+	for (i = 0; i < nv; i++) {
+		for (j = 0; j < n && strcmp(v[i].name, allowed[j]) != 0; j++)
+			;
+		if (j < n)
+			continue;
+		if ((near = nearest(v[i].name, allowed, n)) != NULL)
+			crm_warn("%s:%ld: %s.%s: no such %s (did you mean \"%s\"?)", file, v[i].line,
+			         key, v[i].name, what, near);
+		else
+			crm_warn("%s:%ld: %s.%s: no such %s (%s)", file, v[i].line, key, v[i].name,
+			         what, crm_buf_str(&list));
+		status = CRM_EX_CONFIG;
+	}
+	crm_buf_free(&list);
+	return status;
+}
+
+int
+crm_config_check_severities(const struct crm_config *c)
+{
+	return crm_config_check_names(c, "remind.sla_hours", c->sla_hours, c->nsla_hours,
+	                              crm_config_severities, count(crm_config_severities),
+	                              "severity");
 }
 
 const char *
@@ -1444,6 +1650,7 @@ crm_config_defaults(void)
 	c->remind_anniversary_days = 7;
 	c->remind_rule_every_days = 7;
 	c->remind_reclaim_days = 30;
+	c->remind_language_column = crm_xstrdup("language");
 	c->dedupe_merge_threshold = CRM_DD_MERGE_THRESHOLD;
 	c->dedupe_review_threshold = CRM_DD_REVIEW_THRESHOLD;
 	c->dedupe_apart_threshold = CRM_DD_APART_THRESHOLD;
@@ -1564,6 +1771,17 @@ crm_config_free(struct crm_config *c)
 		free(c->owner_emails[i].address);
 	}
 	free(c->owner_emails);
+	for (i = 0; i < c->ndate_rules; i++) {
+		free(c->date_rules[i].name);
+		free(c->date_rules[i].column);
+	}
+	free(c->date_rules);
+	for (i = 0; i < c->nremind_templates; i++) {
+		free(c->remind_templates[i].lang);
+		free(c->remind_templates[i].path);
+	}
+	free(c->remind_templates);
+	free(c->remind_language_column);
 	free(c->remind_manager);
 	for (i = 0; i < c->ntargets; i++)
 		free(c->targets[i].metric);

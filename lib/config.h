@@ -63,7 +63,27 @@ struct crm_owner_email {
 
 struct crm_name_int {
 	char *name;
-	long value;
+	long value;  /* a cadence of 0 is "off" */
+	long line;
+};
+
+/* remind.date_rules.NAME: a reminder days_ahead days before the date a
+ * customer column holds (an imported, unmapped column or a field). */
+struct crm_date_rule {
+	char *name;      /* the rule column of the reminders */
+	char *column;    /* the customer column holding the date */
+	int days_ahead;  /* default 30 */
+	int priority;    /* 0 urgent, 1 high, 2 normal (default), 3 low */
+	int yearly;      /* the date's month and day every year; default 0 */
+	long line;
+};
+
+/* remind.templates.LANG: a message template file for customers of that
+ * language ("default" for the others). */
+struct crm_lang_file {
+	char *lang;      /* a language tag as written (e.g. zh-TW), or "default" */
+	char *path;      /* the file; a relative path is taken from the
+	                  * configuration file's directory */
 	long line;
 };
 
@@ -129,6 +149,11 @@ struct crm_config {
 	int remind_reclaim_order_days;          /* remind.reclaim_order_days, default 0 (off) */
 	struct crm_owner_email *owner_emails;   /* remind.owner_emails: {owner: address} */
 	size_t nowner_emails;
+	struct crm_date_rule *date_rules;       /* remind.date_rules: {name: {column: ...}} */
+	size_t ndate_rules;
+	struct crm_lang_file *remind_templates; /* remind.templates: {lang: file} */
+	size_t nremind_templates;
+	char *remind_language_column;           /* remind.language_column, default "language" */
 	double dedupe_merge_threshold;          /* dedupe.merge_threshold, default 0.95 */
 	double dedupe_review_threshold;         /* dedupe.review_threshold, default 0.5 */
 	double dedupe_apart_threshold;          /* dedupe.apart_threshold, default 0.01 */
@@ -162,6 +187,23 @@ const char *crm_config_owner_email(const struct crm_config *c, const char *owner
 /* Rate of currency (matched case-insensitively) in micro-units of the base
  * currency, 1000000 for the base itself, or -1 when unknown. */
 int64_t crm_config_rate(const struct crm_config *c, const char *currency);
+
+/* The ticket severities remind.sla_hours may name (NULL-terminated):
+ * low, normal, high, urgent, critical. */
+extern const char *const crm_config_severities[];
+/* Check the names of remind.sla_hours against them: one message per
+ * unknown name ("file:line: remind.sla_hours.hgih: no such severity (did
+ * you mean "high"?)"). Returns 0, or CRM_EX_CONFIG after the messages. */
+int crm_config_check_severities(const struct crm_config *c);
+/* As crm_config_check_severities, for a map of cadences (remind.cadence_rfm
+ * or remind.cadence_lifecycle, named by key) against the names allowed
+ * (n of them): "no such RFM segment" / "no such lifecycle stage" (what). */
+int crm_config_check_names(const struct crm_config *c, const char *key,
+                           const struct crm_name_int *v, size_t nv,
+                           const char *const *allowed, size_t n, const char *what);
+/* The nearest of n names to s within a few edits, or NULL (for "did you
+ * mean" suggestions). */
+const char *crm_config_nearest(const char *s, const char *const *names, size_t n);
 
 /* Hours allowed to resolve a ticket of this severity: remind.sla_hours,
  * else urgent and critical 4, high 24, normal 72, low 168; a severity

@@ -76,6 +76,9 @@ typedef struct crm_buf {
 } crm_buf;
 
 void crm_buf_append(crm_buf *b, const void *bytes, size_t n);
+/* Make room for n more bytes at once (a caller that knows roughly how much
+ * it will add spares the doublings and their copies). */
+void crm_buf_reserve(crm_buf *b, size_t n);
 void crm_buf_puts(crm_buf *b, const char *s);
 void crm_buf_putc(crm_buf *b, char c);
 void crm_buf_printf(crm_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

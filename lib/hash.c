@@ -159,6 +159,12 @@ slot_for_write(crm_hash *h, const void *key, size_t len)
 }
 
 void
+crm_hash_prefetch(const crm_hash *h, const void *key, size_t len)
+{
+	__builtin_prefetch(&h->slots[home(h, key_hash(key, len))]);
+}
+
+void
 crm_hash_put(crm_hash *h, const void *key, size_t len, int64_t value)
 {
 	size_t i = slot_for_write(h, key, len);  /* may move h->slots: index first */

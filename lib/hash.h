@@ -28,6 +28,10 @@ void crm_hash_put(crm_hash *h, const void *key, size_t len, int64_t value);
 /* Add delta to the value under key (absent counts as 0); returns the new value. */
 int64_t crm_hash_add(crm_hash *h, const void *key, size_t len, int64_t delta);
 size_t crm_hash_count(const crm_hash *h);
+/* Start loading the slot key would take, for a lookup or store a little
+ * later (a loop over many keys hides the cache miss of each behind the work
+ * on the ones before it). Changes nothing. */
+void crm_hash_prefetch(const crm_hash *h, const void *key, size_t len);
 
 /* FNV-1a 64-bit hash of bytes, for derived keys too. */
 uint64_t crm_fnv1a(const void *bytes, size_t len, uint64_t seed);

@@ -6,7 +6,9 @@
 #include <locale.h>
 #include <stdbool.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "diag.h"
@@ -81,4 +83,110 @@ const char *
 crm_tr(const char *msgid)
 {
 	return enabled ? dgettext(DOMAIN, msgid) : msgid;
+}
+
+/* Names people write for a language instead of a tag (compared after
+ * ASCII case folding). */
+static const struct { const char *name, *tag; } lang_names[] = {
+	{ "中文", "zh" }, { "简体中文", "zh-CN" }, { "簡體中文", "zh-CN" },
+	{ "繁體中文", "zh-TW" }, { "繁体中文", "zh-TW" }, { "english", "en" }, { "英文", "en" },
+};
+
+static bool
+is_ascii_alpha(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+static bool
+is_ascii_alnum(char c)
+{
+	return is_ascii_alpha(c) || (c >= '0' && c <= '9');
+}
+
+bool
+crm_lang_tag(const char *s, char *out, size_t n)
+{
+	const char *end;
+	size_t len, i, sub = 0, at = 0, pos = 0;
+	char c;
+
+	if (n > 0)
+		out[0] = '\0';
+	if (s == NULL || n < CRM_LANG_TAG_MAX)
+		return false;
+	while (*s == ' ' || *s == '\t')
+		s++;
+	for (end = s + strlen(s); end > s && (end[-1] == ' ' || end[-1] == '\t'); end--)
+		;
+	len = (size_t)(end - s);
+	for (i = 0; i < sizeof(lang_names) / sizeof(lang_names[0]); i++)
+		if (strlen(lang_names[i].name) == len && strncasecmp(s, lang_names[i].name, len) == 0) {
+			snprintf(out, n, "%s", lang_names[i].tag);
+			return true;
+		}
+	if (len == 0 || len >= CRM_LANG_TAG_MAX)
+		return false;
+	/* Subtag by subtag: the first is the language (lower case), a 4-letter
+	 * one later a script (Title case), a 2-letter one a region (upper). */
+	for (i = 0; i <= len; i++) {
+		c = i < len ? s[i] : '-';
+		if (c == '-' || c == '_') {
+			size_t sl = i - at;
+
+			if (sl == 0 || sl > 8 || (sub == 0 && (sl < 2 || sl > 3)))
+				return (out[0] = '\0', false);
+			for (size_t k = at; k < i; k++) {
+				char ch = s[k];
+
+				if (sub == 0 && !is_ascii_alpha(ch))
+					return (out[0] = '\0', false);
+				if (ch >= 'A' && ch <= 'Z' && !(sub > 0 && (sl == 2 || (sl == 4 && k == at))))
+					ch = (char)(ch - 'A' + 'a');
+				else if (ch >= 'a' && ch <= 'z' && sub > 0 && (sl == 2 || (sl == 4 && k == at)))
+					ch = (char)(ch - 'a' + 'A');
+				out[pos++] = ch;
+			}
+			if (i < len)
+				out[pos++] = '-';
+			at = i + 1;
+			sub++;
+			continue;
+		}
+		if (!is_ascii_alnum(c))
+			return (out[0] = '\0', false);
+	}
+	out[pos] = '\0';
+	return true;
+}
+
+bool
+crm_lang_tag_parent(char *tag)
+{
+	char *dash = strrchr(tag, '-');
+
+	if (dash == NULL)
+		return false;
+	*dash = '\0';
+	return true;
+}
+
+int
+crm_lang_of_tag(const char *tag)
+{
+	const char *p;
+
+	if (strncmp(tag, "zh", 2) != 0 || (tag[2] != '\0' && tag[2] != '-'))
+		return CRM_LANG_EN;
+	for (p = tag + 2; *p == '-'; ) {
+		const char *q = p + 1;
+		size_t l = strcspn(q, "-");
+
+		if ((l == 4 && strncmp(q, "Hant", 4) == 0) ||
+		    (l == 2 && (strncmp(q, "TW", 2) == 0 || strncmp(q, "HK", 2) == 0 ||
+		                strncmp(q, "MO", 2) == 0)))
+			return CRM_LANG_ZH_TW;
+		p = q + l;
+	}
+	return CRM_LANG_ZH_CN;
 }

@@ -4,8 +4,10 @@
  */
 #include "render.h"
 
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -407,4 +409,152 @@ crm_render_template(const char *tpl, const char *const *names, const char *const
 		p = close + 2;
 	}
 	crm_buf_puts(out, p);
+}
+
+void
+crm_ics_line(FILE *fp, const char *name, const char *value, bool text)
+{
+	crm_buf b = {0};
+	size_t i, col = 0, len;
+	const char *s;
+
+	crm_buf_puts(&b, name);
+	crm_buf_putc(&b, ':');
+	for (s = value; *s; s++) {
+		if (text && (*s == '\\' || *s == ';' || *s == ','))
+			crm_buf_putc(&b, '\\'), crm_buf_putc(&b, *s);
+		else if (text && *s == '\n')
+			crm_buf_puts(&b, "\\n");
+		else if (*s != '\r')
+			crm_buf_putc(&b, *s);
+	}
+	s = crm_buf_str(&b);
+	len = b.len;
+	for (i = 0; i < len; i++) {
+		size_t clen = 1;
+		unsigned char ch = (unsigned char)s[i];
+
+		if (ch >= 0xf0)
+			clen = 4;
+		else if (ch >= 0xe0)
+			clen = 3;
+		else if (ch >= 0xc0)
+			clen = 2;
+		if (col + clen > 75) {
+			fputs("\r\n ", fp);
+			col = 1;
+		}
+		fwrite(s + i, 1, clen < len - i ? clen : len - i, fp);
+		col += clen;
+		i += clen - 1;
+	}
+	fputs("\r\n", fp);
+	crm_buf_free(&b);
+}
+
+void
+crm_ics_begin(FILE *fp, const char *prodid, char *stamp)
+{
+	time_t t = time(NULL);
+	struct tm tm;
+
+	if (gmtime_r(&t, &tm) == NULL || strftime(stamp, 32, "%Y%m%dT%H%M%SZ", &tm) == 0)
+		crm_die(CRM_EX_SOFTWARE, "cannot read the clock");
+	crm_ics_line(fp, "BEGIN", "VCALENDAR", false);
+	crm_ics_line(fp, "VERSION", "2.0", false);
+	crm_ics_line(fp, "PRODID", prodid, false);
+	crm_ics_line(fp, "CALSCALE", "GREGORIAN", false);
+}
+
+/* One share of crm_render_shares: items [from, to), rendered into buf. */
+struct share {
+	size_t from, to;
+	char *buf;
+	size_t len;
+	size_t count;   /* items render wrote */
+	bool done;      /* rendered (by the helper) */
+};
+
+struct shares {
+	crm_share_render *render;
+	void *arg;
+	struct share *v;
+	size_t n;
+	size_t put;     /* shares handed to put so far */
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+};
+
+static void
+render_share(struct shares *sh, int worker, struct share *s)
+{
+	FILE *fp = open_memstream(&s->buf, &s->len);
+
+	if (fp == NULL)
+		crm_die_errno(CRM_EX_SOFTWARE, "open_memstream");
+	s->count = sh->render(sh->arg, worker, fp, s->from, s->to);
+	if (fclose(fp) != 0)
+		crm_die(CRM_EX_SOFTWARE, "cannot render a list in memory");
+}
+
+/* The helper: the odd shares, at most two ahead of put. */
+static void *
+shares_work(void *arg)
+{
+	struct shares *sh = arg;
+
+	for (size_t i = 1; i < sh->n; i += 2) {
+		pthread_mutex_lock(&sh->mu);
+		while (sh->put + 2 < i)
+			pthread_cond_wait(&sh->cv, &sh->mu);
+		pthread_mutex_unlock(&sh->mu);
+		render_share(sh, 1, &sh->v[i]);
+		pthread_mutex_lock(&sh->mu);
+		sh->v[i].done = true;
+		pthread_cond_broadcast(&sh->cv);
+		pthread_mutex_unlock(&sh->mu);
+	}
+	return NULL;
+}
+
+void
+crm_render_shares(size_t n, size_t share, crm_share_render *render, crm_share_put *put,
+                  void *arg)
+{
+	struct shares sh = { .render = render, .arg = arg, .n = (n + share - 1) / share };
+	pthread_t tid;
+	bool helper;
+	size_t i;
+
+	if (n == 0)
+		return;
+	sh.v = crm_xcalloc(sh.n, sizeof(*sh.v));
+	for (i = 0; i < sh.n; i++) {
+		sh.v[i].from = i * share;
+		sh.v[i].to = i + 1 < sh.n ? (i + 1) * share : n;
+	}
+	if (pthread_mutex_init(&sh.mu, NULL) != 0 || pthread_cond_init(&sh.cv, NULL) != 0)
+		crm_die(CRM_EX_SOFTWARE, "cannot set up the list's writers");
+	helper = sh.n > 1 && pthread_create(&tid, NULL, shares_work, &sh) == 0;
+	for (i = 0; i < sh.n; i++) {
+		if (i % 2 == 0 || !helper)
+			render_share(&sh, 0, &sh.v[i]);
+		else {
+			pthread_mutex_lock(&sh.mu);
+			while (!sh.v[i].done)
+				pthread_cond_wait(&sh.cv, &sh.mu);
+			pthread_mutex_unlock(&sh.mu);
+		}
+		put(arg, sh.v[i].buf, sh.v[i].len, sh.v[i].count);
+		free(sh.v[i].buf);
+		pthread_mutex_lock(&sh.mu);
+		sh.put = i + 1;
+		pthread_cond_broadcast(&sh.cv);
+		pthread_mutex_unlock(&sh.mu);
+	}
+	if (helper)
+		pthread_join(tid, NULL);
+	pthread_mutex_destroy(&sh.mu);
+	pthread_cond_destroy(&sh.cv);
+	free(sh.v);
 }

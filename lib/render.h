@@ -116,4 +116,30 @@ void crm_render_template(const char *tpl, const char *const *names, const char *
  * for the millions of numbers a stream holds. */
 char *crm_fmt_int(long long v, char *out);
 
+/* One iCalendar content line "NAME:VALUE" (RFC 5545): with text, VALUE is
+ * TEXT escaped (3.3.11: backslash, semicolon, comma, newline); lines are
+ * folded at 75 octets, never inside a UTF-8 character (3.1), and end with
+ * CRLF. */
+void crm_ics_line(FILE *fp, const char *name, const char *value, bool text);
+/* BEGIN:VCALENDAR with VERSION, PRODID prodid and CALSCALE; stamp (>= 32
+ * bytes) gets now in UTC as DTSTAMP wants it (3.8.7.2). Exits 70 when the
+ * clock cannot be read. */
+void crm_ics_begin(FILE *fp, const char *prodid, char *stamp);
+
+/*
+ * A long list written by two threads: items [0, n) are cut into shares of
+ * share items; render(arg, worker, fp, from, to) writes items [from, to) to
+ * fp (a memory stream) and returns how many it wrote, with worker 0 or 1
+ * naming the thread (for scratch space of its own: the two run at once);
+ * put(arg, text, len, count) then gets each share's text, in order, on the
+ * calling thread. A helper thread renders every other share, at most two
+ * ahead of put, so memory holds a few shares rather than the list. Without
+ * a second thread everything is rendered on the calling thread. Out of
+ * memory exits 70.
+ */
+typedef size_t crm_share_render(void *arg, int worker, FILE *fp, size_t from, size_t to);
+typedef void crm_share_put(void *arg, const char *text, size_t len, size_t count);
+void crm_render_shares(size_t n, size_t share, crm_share_render *render, crm_share_put *put,
+                       void *arg);
+
 #endif

@@ -19,6 +19,9 @@ struct crm_store {
 	bool readonly; /* the file is not writable for this user: opened read-only */
 };
 
+/* crm_store_threads was called: SQLite is in multi-thread mode. */
+static bool threads;
+
 #define NMIGRATIONS (int)(sizeof crm_migrations / sizeof crm_migrations[0])
 _Static_assert(sizeof crm_migrations / sizeof crm_migrations[0] == CRM_SCHEMA_VERSION,
                "one migration per schema version");
@@ -143,10 +146,11 @@ crm_store_open(const char *path, bool create, int busy_ms)
 	struct stat sb;
 	int rc;
 
-	/* Each crm process uses one connection from one thread: no locking, no
-	 * memory statistics (both cost time per statement). Too late once
-	 * SQLite is initialised, which is harmless. */
-	sqlite3_config(SQLITE_CONFIG_SINGLETHREAD);
+	/* A crm process uses one connection from one thread: no locking, no
+	 * memory statistics (both cost time per statement); unless it asked
+	 * for threads. Too late once SQLite is initialised, which is harmless. */
+	if (!threads)
+		sqlite3_config(SQLITE_CONFIG_SINGLETHREAD);
 	sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
 	s->path = crm_xstrdup(path);
 	if (stat(path, &sb) != 0) {
@@ -183,6 +187,34 @@ crm_store_open(const char *path, bool create, int busy_ms)
 	crm_store_exec(s, CRM_STORE_CACHE_PRAGMA);
 	migrate(s);
 	return s;
+}
+
+void
+crm_store_threads(void)
+{
+	if (sqlite3_config(SQLITE_CONFIG_MULTITHREAD) == SQLITE_OK)
+		threads = true;
+}
+
+crm_store *
+crm_store_open_more(const crm_store *s, int busy_ms)
+{
+	crm_store *t = crm_xcalloc(1, sizeof *t);
+	int rc;
+
+	if (!threads)
+		crm_die(CRM_EX_SOFTWARE, "a second connection needs crm_store_threads");
+	t->path = crm_xstrdup(s->path);
+	/* Each connection is used by one thread at a time: no mutex of its own. */
+	rc = sqlite3_open_v2(t->path, &t->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL);
+	if (rc != SQLITE_OK)
+		crm_store_die(t, rc, "cannot open");
+	sqlite3_extended_result_codes(t->db, 1);
+	sqlite3_busy_timeout(t->db, busy_ms);
+	crm_store_exec(t, "PRAGMA foreign_keys = ON");
+	crm_store_exec(t, "PRAGMA synchronous = NORMAL");
+	crm_store_exec(t, CRM_STORE_CACHE_PRAGMA);
+	return t;
 }
 
 void

@@ -20,7 +20,7 @@
 #include <stdint.h>
 
 /* The schema version this build writes; a store with a higher one is refused. */
-#define CRM_SCHEMA_VERSION 6
+#define CRM_SCHEMA_VERSION 7
 
 /* The page cache every connection gets: 64 MiB (a memory bar of 200 MB). */
 #define CRM_STORE_CACHE_PRAGMA "PRAGMA cache_size = -65536"
@@ -33,6 +33,14 @@ typedef struct crm_store crm_store;
  * the busy timeout. Never returns NULL. */
 crm_store *crm_store_open(const char *path, bool create, int busy_ms);
 void crm_store_close(crm_store *s);
+/* Let the process use several connections from several threads at once,
+ * one connection per thread (SQLite's multi-thread mode). Call before the
+ * first crm_store_open; without it SQLite takes no locks at all. */
+void crm_store_threads(void);
+/* Another connection to s's store, for another thread (crm_store_threads
+ * first): the same settings, no migration (s made the schema current).
+ * Fatal on error, as crm_store_open. */
+crm_store *crm_store_open_more(const crm_store *s, int busy_ms);
 sqlite3 *crm_store_db(crm_store *s);
 const char *crm_store_path(const crm_store *s);
 

@@ -12,8 +12,10 @@
 
 #include "date.h"
 #include "diag.h"
+#include "hash.h"
 #include "stream.h"
 #include "money.h"
+#include "text.h"
 
 const char *const crm_cfield_names[CRM_NFIELDS] = {
 	"company", "email", "phone", "city", "region", "country", "industry",
@@ -29,7 +31,12 @@ struct crm_summary {
 	int64_t *merged;   /* id → survivor id for merged-away ids, or NULL */
 	crm_buf text;      /* NUL-separated strings; offset 0 is "" */
 	uint32_t *ext_name; /* 2 offsets per customer: external id, name */
-	uint32_t *fields;  /* CRM_NFIELDS offsets per customer, or NULL */
+	uint32_t *fields;  /* nfields offsets per customer (the fields read), or NULL */
+	size_t nfields;
+	int8_t slot[CRM_NFIELDS]; /* field → its place among a customer's, or -1 */
+	uint32_t *extra;   /* nextra offsets per customer (opts.extra), or NULL */
+	size_t nextra;
+	size_t *extra_count; /* per extra column: customers with a value */
 	int64_t today;
 	int64_t until;     /* end of the holdout period (CRM_SUMMARY_DAYS) */
 	unsigned flags;
@@ -119,43 +126,76 @@ keep_text(crm_summary *sum, const unsigned char *s)
 	return (uint32_t)off;
 }
 
-/* Columns 3.. of the customer query, in enum crm_cfield order. */
+/* Columns 5.. of the customer query: the fields asked for, in enum
+ * crm_cfield order (the names are the customers table's columns). */
 #define CUSTOMER_QUERY_BASE "SELECT id, created_at, merged_into, external_id, name"
-#define CUSTOMER_QUERY_FIELDS ", company, email, phone, city, region, country, " \
-	"industry, size, owner, channel, status, preferred_channel, birthday, tags, source"
 
-/* Room for every customer the table can hold (its largest rowid), so the
- * arrays are sized once instead of doubling through a million rows. */
-static size_t
-customer_capacity(crm_store *s)
+/* The customer query for the fields in mask (0: none), and with extra
+ * whether the customer has imported columns; free it. Only column names of
+ * ours go into the text. */
+static char *
+customer_query(uint32_t mask, bool extra)
 {
-	sqlite3_stmt *st = crm_store_prepare(s, "SELECT max(rowid) FROM customers");
-	size_t cap = 1024;
+	crm_buf q = {0};
+	size_t i;
 
-	if (crm_store_step(s, st) == SQLITE_ROW && sqlite3_column_int64(st, 0) > (int64_t)cap &&
-	    sqlite3_column_int64(st, 0) <= (int64_t)UINT32_MAX)
-		cap = (size_t)sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	return cap;
+	crm_buf_puts(&q, CUSTOMER_QUERY_BASE);
+	for (i = 0; i < CRM_NFIELDS; i++)
+		if (mask & (1u << i))
+			crm_buf_printf(&q, ", %s", crm_cfield_names[i]);
+	if (extra)
+		crm_buf_puts(&q, ", extra IS NOT NULL");
+	crm_buf_puts(&q, " FROM customers");
+	return q.data;
 }
 
-static void
-load_customers(crm_summary *sum, crm_store *s, unsigned flags)
+/* Room for every customer the table can hold (its largest rowid), so the
+ * arrays never double past what they need. */
+static size_t
+customer_room(crm_store *s)
+{
+	sqlite3_stmt *st = crm_store_prepare(s, "SELECT max(rowid) FROM customers");
+	size_t n = 1024;
+
+	if (crm_store_step(s, st) == SQLITE_ROW && sqlite3_column_int64(st, 0) > 0 &&
+	    sqlite3_column_int64(st, 0) < (int64_t)UINT32_MAX)
+		n = (size_t)sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return n;
+}
+
+/* The live customers (and the merged-away ids), fields per mask; with
+ * want_extra, whether any live customer has imported columns. */
+static bool
+load_customers(crm_summary *sum, crm_store *s, unsigned flags, uint32_t mask, bool want_extra)
 {
 	sqlite3_stmt *st;
-	size_t cap = customer_capacity(s), mcap = 0, nmerged = 0, i;
+	size_t cap = customer_room(s), mcap = 0, nmerged = 0, i;
 	int64_t (*merged)[2] = NULL;
 	struct day_cache dc;
-	bool fields = flags & CRM_SUMMARY_FIELDS;
+	bool fields = flags & CRM_SUMMARY_FIELDS, any_extra = false;
+	int col;
+	char *q;
 
+	if (!fields)
+		mask = 0;
+	else if (mask == 0)
+		mask = (1u << CRM_NFIELDS) - 1;
+	/* Only the fields read take room: a slot each, in field order. */
+	for (i = 0; i < CRM_NFIELDS; i++)
+		sum->slot[i] = mask & (1u << i) ? (int8_t)sum->nfields++ : -1;
 	day_cache_init(&dc);
-	st = crm_store_prepare(s, fields ? CUSTOMER_QUERY_BASE CUSTOMER_QUERY_FIELDS
-	    " FROM customers" : CUSTOMER_QUERY_BASE " FROM customers");
+	q = customer_query(mask, want_extra);
+	st = crm_store_prepare(s, q);
+	free(q);
 	sum->cust = crm_xreallocarray(NULL, cap, sizeof(*sum->cust));
 	sum->ext_name = crm_xreallocarray(NULL, cap, 2 * sizeof(uint32_t));
 	if (fields)
-		sum->fields = crm_xreallocarray(NULL, cap, CRM_NFIELDS * sizeof(uint32_t));
+		sum->fields = crm_xreallocarray(NULL, cap, (sum->nfields + 1) * sizeof(uint32_t));
 	crm_buf_putc(&sum->text, '\0');
+	/* About 32 bytes of external id and name a customer, more with fields:
+	 * reserved at once rather than doubled (and copied) as it fills. */
+	crm_buf_reserve(&sum->text, cap * (fields ? 96 : 32));
 	while (crm_store_step(s, st) == SQLITE_ROW) {
 		int64_t id = sqlite3_column_int64(st, 0);
 		struct crm_customer *c;
@@ -181,7 +221,7 @@ load_customers(crm_summary *sum, crm_store *s, unsigned flags)
 			    2 * sizeof(uint32_t));
 			if (fields)
 				sum->fields = crm_xreallocarray(sum->fields, cap,
-				    CRM_NFIELDS * sizeof(uint32_t));
+				    (sum->nfields + 1) * sizeof(uint32_t));
 		}
 		c = &sum->cust[sum->n];
 		*c = (struct crm_customer){
@@ -198,10 +238,13 @@ load_customers(crm_summary *sum, crm_store *s, unsigned flags)
 		};
 		sum->ext_name[2 * sum->n] = keep_text(sum, sqlite3_column_text(st, 3));
 		sum->ext_name[2 * sum->n + 1] = keep_text(sum, sqlite3_column_text(st, 4));
+		col = 5;
 		if (fields)
-			for (i = 0; i < CRM_NFIELDS; i++)
-				sum->fields[sum->n * CRM_NFIELDS + i] =
-				    keep_text(sum, sqlite3_column_text(st, 5 + (int)i));
+			for (i = 0; i < sum->nfields; i++)
+				sum->fields[sum->n * sum->nfields + i] =
+				    keep_text(sum, sqlite3_column_text(st, col++));
+		if (want_extra && sqlite3_column_int(st, col) != 0)
+			any_extra = true;
 		sum->n++;
 	}
 	sqlite3_finalize(st);
@@ -218,6 +261,7 @@ load_customers(crm_summary *sum, crm_store *s, unsigned flags)
 			sum->merged[merged[i][0]] = merged[i][1];
 	}
 	free(merged);
+	return any_extra;
 }
 
 /* The conversion of one currency into base minor units. */
@@ -492,188 +536,181 @@ seen_add(crm_summary *sum, struct seen_batch *b, int64_t id, int32_t day, int64_
 }
 
 /*
- * The orders scan runs on two threads: a reader steps SQLite, parses the
- * days and converts currencies into buffers; the calling thread folds the
- * rows into the figures. Decoding the table and the per-customer work (a
- * cache miss per order) then overlap on two cores. The reader is the only
- * user of the store connection until it is joined; the rows arrive in
- * table order, as a single thread would see them.
+ * The order scan runs as two stages: this thread steps SQLite and copies
+ * each row's few fields into a batch; a second thread folds the batches
+ * into the per-customer figures (dates, rates, the random access to each
+ * customer's accumulator). The two overlap, so the scan costs about the
+ * larger of the two rather than their sum. Only this thread touches
+ * SQLite.
  */
-#define SCAN_ROWS 8192
-#define SCAN_BUFS 4
+#define RAW_BATCH 4096
+#define RAW_SLOTS 4
 
-struct scan_row {
+/* One order as read: copied out of SQLite's buffers. */
+struct raw_order {
 	int64_t id, amount;
-	int32_t day;
+	char day[10];     /* the date's first 10 bytes; day[0] == 0: none */
+	char currency[8]; /* NUL-terminated, cut at 7 bytes */
 	bool refund;
 };
 
-struct scan_buf {
-	struct scan_row row[SCAN_ROWS];
+struct raw_batch {
+	struct raw_order v[RAW_BATCH];
 	size_t n;
 };
 
-struct order_scan {
+/* Batches between the reader and the folder: a ring of RAW_SLOTS. */
+struct raw_queue {
 	pthread_mutex_t mu;
-	pthread_cond_t cv;
-	struct scan_buf buf[SCAN_BUFS];
-	size_t filled, used; /* buffers handed over and given back */
-	bool done;
-	/* the reader's own state */
-	const crm_summary *sum;
-	crm_store *s;
+	pthread_cond_t filled, emptied;
+	struct raw_batch *slot[RAW_SLOTS];
+	size_t head, count; /* next batch to fold; batches waiting */
+	bool done;          /* the reader has finished */
+};
+
+/* State of the folding stage. */
+struct folder {
+	crm_summary *sum;
 	const struct crm_config *cfg;
-	sqlite3_stmt *st;
+	struct raw_queue *q;
+	struct order_acc *acc;
+	struct order_list *keep;
+	struct seen_batch *seen;
 	struct day_cache dc;
 	struct rate_cache rc;
 	struct unknown_currencies unk;
 };
 
-/* Fill b with the next usable orders; false when the table is done. */
-static bool
-scan_fill(struct order_scan *sc, struct scan_buf *b)
+static void
+fold_batch(struct folder *f, const struct raw_batch *rb)
 {
-	const crm_summary *sum = sc->sum;
-	sqlite3_stmt *st = sc->st;
-	int64_t id;
+	crm_summary *sum = f->sum;
+	struct pending batch[BATCH];
+	size_t nb = 0, i;
+	int64_t id, amount;
 	int32_t day;
 
-	b->n = 0;
-	while (b->n < SCAN_ROWS && crm_store_step(sc->s, st) == SQLITE_ROW) {
-		day = cached_day(&sc->dc, sqlite3_column_text(st, 1));
-		id = sqlite3_column_int64(st, 0);
+	for (i = 0; i < rb->n; i++) {
+		const struct raw_order *o = &rb->v[i];
+
+		day = o->day[0] ? cached_day(&f->dc, (const unsigned char *)o->day) : CRM_NO_DAY;
+		id = o->id;
 		if (day == CRM_NO_DAY || day > sum->until || id <= 0 || id > sum->max_id)
 			continue;
-		if (!lookup_rate(&sc->rc, (const char *)sqlite3_column_text(st, 3), sc->cfg,
-		    sum->digits, &sc->unk))
+		/* Kept orders of a merged-away id are filed under its survivor. */
+		if (f->keep != NULL && sum->merged != NULL && sum->merged[id] != 0) {
+			struct crm_customer *c = crm_summary_find(sum, id);
+
+			if (c == NULL)
+				continue;
+			id = c->id;
+		}
+		if (!lookup_rate(&f->rc, o->currency, f->cfg, sum->digits, &f->unk))
 			continue;
-		b->row[b->n++] = (struct scan_row){ id, to_base(sqlite3_column_int64(st, 2), &sc->rc),
-		                                    day, sqlite3_column_int(st, 4) != 0 };
+		amount = to_base(o->amount, &f->rc);
+		if (f->seen != NULL) {
+			seen_add(sum, f->seen, id, day, amount, o->refund);
+			if (o->refund)
+				continue;
+		}
+		__builtin_prefetch(&f->acc[id], 1);
+		batch[nb++] = (struct pending){ amount, (uint32_t)id, day };
+		if (nb == BATCH) {
+			apply_batch(sum, f->acc, batch, nb, f->keep);
+			nb = 0;
+		}
 	}
-	return b->n == SCAN_ROWS;
+	apply_batch(sum, f->acc, batch, nb, f->keep);
 }
 
-static void
-scan_lock(struct order_scan *sc)
-{
-	if (pthread_mutex_lock(&sc->mu) != 0)
-		crm_die(CRM_EX_SOFTWARE, "orders scan: cannot lock");
-}
-
-static void
-scan_unlock_signal(struct order_scan *sc)
-{
-	if (pthread_cond_signal(&sc->cv) != 0 || pthread_mutex_unlock(&sc->mu) != 0)
-		crm_die(CRM_EX_SOFTWARE, "orders scan: cannot signal");
-}
-
-static void
-scan_wait(struct order_scan *sc)
-{
-	if (pthread_cond_wait(&sc->cv, &sc->mu) != 0)
-		crm_die(CRM_EX_SOFTWARE, "orders scan: cannot wait");
-}
-
+/* The folding thread: batches until the reader is done and none is left. */
 static void *
-scan_reader(void *arg)
+fold_work(void *arg)
 {
-	struct order_scan *sc = arg;
-	bool more = true;
+	struct folder *f = arg;
+	struct raw_queue *q = f->q;
+	struct raw_batch *rb;
 
-	while (more) {
-		scan_lock(sc);
-		while (sc->filled - sc->used == SCAN_BUFS)
-			scan_wait(sc);
-		pthread_mutex_unlock(&sc->mu);
-		more = scan_fill(sc, &sc->buf[sc->filled % SCAN_BUFS]);
-		scan_lock(sc);
-		sc->filled++;
-		sc->done = !more;
-		scan_unlock_signal(sc);
-	}
-	return NULL;
-}
-
-/* The next filled buffer, or NULL at the end; give it back with scan_release. */
-static struct scan_buf *
-scan_next(struct order_scan *sc)
-{
-	struct scan_buf *b = NULL;
-
-	scan_lock(sc);
-	while (sc->used == sc->filled && !sc->done)
-		scan_wait(sc);
-	if (sc->used < sc->filled)
-		b = &sc->buf[sc->used % SCAN_BUFS];
-	pthread_mutex_unlock(&sc->mu);
-	return b;
-}
-
-static void
-scan_release(struct order_scan *sc)
-{
-	scan_lock(sc);
-	sc->used++;
-	scan_unlock_signal(sc);
-}
-
-/* Fold one scanned order into the figures (and the observer's batch). */
-static void
-fold_order(crm_summary *sum, const struct scan_row *o, struct order_acc *acc,
-           struct pending *batch, size_t *nb, struct order_list *kp, struct seen_batch *seen)
-{
-	int64_t id = o->id;
-
-	/* Kept orders of a merged-away id are filed under its survivor. */
-	if (kp != NULL && sum->merged != NULL && sum->merged[id] != 0) {
-		struct crm_customer *c = crm_summary_find(sum, id);
-
-		if (c == NULL)
-			return;
-		id = c->id;
-	}
-	if (seen != NULL) {
-		seen_add(sum, seen, id, o->day, o->amount, o->refund);
-		if (o->refund)
-			return;
-	}
-	__builtin_prefetch(&acc[id], 1);
-	batch[(*nb)++] = (struct pending){ o->amount, (uint32_t)id, o->day };
-	if (*nb == BATCH) {
-		apply_batch(sum, acc, batch, *nb, kp);
-		*nb = 0;
-	}
-}
-
-/* Run the scan: on a reader thread, or (no thread to be had) in turns. */
-static void
-scan_orders(crm_summary *sum, struct order_scan *sc, struct order_acc *acc,
-            struct pending *batch, size_t *nb, struct order_list *kp, struct seen_batch *seen)
-{
-	struct scan_buf *b;
-	pthread_t reader;
-	size_t i;
-	bool more = true;
-
-	if (pthread_mutex_init(&sc->mu, NULL) != 0 || pthread_cond_init(&sc->cv, NULL) != 0)
-		crm_die(CRM_EX_SOFTWARE, "orders scan: cannot set up");
-	if (pthread_create(&reader, NULL, scan_reader, sc) != 0) {
-		while (more) {
-			more = scan_fill(sc, &sc->buf[0]);
-			for (i = 0; i < sc->buf[0].n; i++)
-				fold_order(sum, &sc->buf[0].row[i], acc, batch, nb, kp, seen);
+	for (;;) {
+		pthread_mutex_lock(&q->mu);
+		while (q->count == 0 && !q->done)
+			pthread_cond_wait(&q->filled, &q->mu);
+		if (q->count == 0) {
+			pthread_mutex_unlock(&q->mu);
+			return NULL;
 		}
-	} else {
-		while ((b = scan_next(sc)) != NULL) {
-			for (i = 0; i < b->n; i++)
-				fold_order(sum, &b->row[i], acc, batch, nb, kp, seen);
-			scan_release(sc);
-		}
-		if (pthread_join(reader, NULL) != 0)
-			crm_die(CRM_EX_SOFTWARE, "orders scan: cannot join the reader");
+		rb = q->slot[q->head];
+		pthread_mutex_unlock(&q->mu);
+		fold_batch(f, rb);
+		pthread_mutex_lock(&q->mu);
+		rb->n = 0;
+		q->head = (q->head + 1) % RAW_SLOTS;
+		q->count--;
+		pthread_cond_signal(&q->emptied);
+		pthread_mutex_unlock(&q->mu);
 	}
-	pthread_cond_destroy(&sc->cv);
-	pthread_mutex_destroy(&sc->mu);
+}
+
+/* Hand the filling batch (the slot after the waiting ones) to the folder
+ * and wait until the next slot is free. */
+static struct raw_batch *
+hand_over(struct raw_queue *q)
+{
+	struct raw_batch *next;
+
+	pthread_mutex_lock(&q->mu);
+	q->count++;
+	pthread_cond_signal(&q->filled);
+	while (q->count == RAW_SLOTS)
+		pthread_cond_wait(&q->emptied, &q->mu);
+	next = q->slot[(q->head + q->count) % RAW_SLOTS];
+	pthread_mutex_unlock(&q->mu);
+	return next;
+}
+
+/* Read the orders into batches for the folding thread, or (alone: no
+ * thread could be started) fold each batch here. */
+static void
+read_orders(crm_store *s, sqlite3_stmt *st, struct raw_queue *q, struct folder *alone)
+{
+	struct raw_batch *b = q->slot[0];
+
+	while (crm_store_step(s, st) == SQLITE_ROW) {
+		struct raw_order *o = &b->v[b->n];
+		const char *day = (const char *)sqlite3_column_text(st, 1);
+		const char *cur = (const char *)sqlite3_column_text(st, 3);
+		size_t len;
+
+		o->id = sqlite3_column_int64(st, 0);
+		o->amount = sqlite3_column_int64(st, 2);
+		o->refund = sqlite3_column_int(st, 4) != 0;
+		/* A text shorter than a date is no date. */
+		len = day != NULL ? (size_t)sqlite3_column_bytes(st, 1) : 0;
+		if (len >= 10)
+			memcpy(o->day, day, 10);
+		else
+			o->day[0] = '\0';
+		len = cur != NULL ? strnlen(cur, sizeof o->currency - 1) : 0;
+		memcpy(o->currency, cur ? cur : "", len);
+		o->currency[len] = '\0';
+		if (++b->n < RAW_BATCH)
+			continue;
+		if (alone != NULL) {
+			fold_batch(alone, b);
+			b->n = 0;
+		} else
+			b = hand_over(q);
+	}
+	if (alone != NULL) {
+		fold_batch(alone, b);
+		return;
+	}
+	if (b->n > 0)
+		(void)hand_over(q);
+	pthread_mutex_lock(&q->mu);
+	q->done = true;
+	pthread_cond_signal(&q->filled);
+	pthread_mutex_unlock(&q->mu);
 }
 
 static void
@@ -687,58 +724,67 @@ load_orders(crm_summary *sum, crm_store *s, const struct crm_config *cfg)
 	    "FROM orders WHERE status = 'paid' OR status = 'refunded'" :
 	    "SELECT customer_id, ordered_at, amount, currency, 0 FROM orders "
 	    "WHERE status = 'paid'");
-	struct order_scan *sc = crm_xcalloc(1, sizeof(*sc));
-	struct pending batch[BATCH];
-	struct order_list keep = { NULL, 0, 0 }, *kp = sum->flags & CRM_SUMMARY_DAYS ? &keep : NULL;
-	struct order_acc *acc, *a;
-	struct seen_batch *seen = sum->each ? crm_xcalloc(1, sizeof(*seen)) : NULL;
-	size_t nb = 0, bytes, i;
+	struct order_list keep = { NULL, 0, 0 };
+	struct raw_queue q = { .head = 0 };
+	struct folder f = { .sum = sum, .cfg = cfg, .q = &q, .rc = { "", -1, 0 } };
+	pthread_t tid;
+	size_t bytes, i;
+	struct order_acc *a;
+	bool threaded;
 
-	sc->sum = sum;
-	sc->s = s;
-	sc->cfg = cfg;
-	sc->st = st;
-	sc->rc = (struct rate_cache){ "", -1, 0 };
-	day_cache_init(&sc->dc);
-	acc = crm_big_calloc((size_t)sum->max_id + 1, sizeof(*acc), &bytes);
-	if (kp != NULL)
-		reserve_orders(s, kp);
+	f.keep = sum->flags & CRM_SUMMARY_DAYS ? &keep : NULL;
+	f.seen = sum->each ? crm_xcalloc(1, sizeof(*f.seen)) : NULL;
+	day_cache_init(&f.dc);
+	f.acc = crm_big_calloc((size_t)sum->max_id + 1, sizeof(*f.acc), &bytes);
+	if (f.keep != NULL)
+		reserve_orders(s, f.keep);
 	for (i = 0; i <= (size_t)sum->max_id; i++)
-		acc[i].first = acc[i].last = acc[i].prev = CRM_NO_DAY;
-	scan_orders(sum, sc, acc, batch, &nb, kp, seen);
-	apply_batch(sum, acc, batch, nb, kp);
-	if (seen != NULL) {
-		seen_flush(sum, seen);
-		free(seen);
+		f.acc[i].first = f.acc[i].last = f.acc[i].prev = CRM_NO_DAY;
+	for (i = 0; i < RAW_SLOTS; i++)
+		q.slot[i] = crm_xcalloc(1, sizeof(*q.slot[i]));
+	if (pthread_mutex_init(&q.mu, NULL) != 0 || pthread_cond_init(&q.filled, NULL) != 0 ||
+	    pthread_cond_init(&q.emptied, NULL) != 0)
+		crm_die(CRM_EX_SOFTWARE, "cannot set up the order scan");
+	threaded = pthread_create(&tid, NULL, fold_work, &f) == 0;
+	read_orders(s, st, &q, threaded ? NULL : &f);
+	if (threaded)
+		pthread_join(tid, NULL);
+	pthread_mutex_destroy(&q.mu);
+	pthread_cond_destroy(&q.filled);
+	pthread_cond_destroy(&q.emptied);
+	for (i = 0; i < RAW_SLOTS; i++)
+		free(q.slot[i]);
+	if (f.seen != NULL) {
+		seen_flush(sum, f.seen);
+		free(f.seen);
 	}
 	sqlite3_finalize(st);
-	day_cache_free(&sc->dc);
-	free(sc->unk.codes);
-	free(sc);
+	day_cache_free(&f.dc);
+	free(f.unk.codes);
 
 	/* Orders still filed under a merged-away id count for the survivor. */
 	if (sum->merged != NULL)
 		for (i = 1; i <= (size_t)sum->max_id; i++) {
 			struct crm_customer *c;
 
-			if (sum->merged[i] == 0 || acc[i].orders == 0)
+			if (sum->merged[i] == 0 || f.acc[i].orders == 0)
 				continue;
 			if ((c = crm_summary_find(sum, (int64_t)i)) != NULL)
-				acc_merge(&acc[c->id], &acc[i]);
+				acc_merge(&f.acc[c->id], &f.acc[i]);
 		}
 	for (i = 0; i < sum->n; i++) {
 		struct crm_customer *c = &sum->cust[i];
 
-		a = &acc[c->id];
+		a = &f.acc[c->id];
 		c->first_order = a->first;
 		c->last_order = a->last;
 		c->prev_order = a->prev;
 		c->orders = a->orders;
 		c->monetary = a->monetary;
 	}
-	crm_big_free(acc, bytes);
-	if (kp != NULL) {
-		count_purchase_days(sum, kp);
+	crm_big_free(f.acc, bytes);
+	if (f.keep != NULL) {
+		count_purchase_days(sum, f.keep);
 		free(keep.v);
 	}
 }
@@ -812,7 +858,8 @@ load_contact(crm_summary *sum, crm_store *s)
 }
 
 static crm_summary *crm_summary_load_full(crm_store *s, const struct crm_config *cfg,
-                                          int64_t today, int64_t until, unsigned flags,
+                                          int64_t today, int64_t until,
+                                          const struct crm_summary_opts *o,
                                           const struct crm_summary_hooks *h);
 
 crm_summary *
@@ -825,21 +872,95 @@ crm_summary *
 crm_summary_load_hooked(crm_store *s, const struct crm_config *cfg, int64_t today,
                         unsigned flags, const struct crm_summary_hooks *h)
 {
-	return crm_summary_load_full(s, cfg, today, today, flags, h);
+	struct crm_summary_opts o = { .flags = flags };
+
+	return crm_summary_load_full(s, cfg, today, today, &o, h);
 }
 
 crm_summary *
 crm_summary_load_until(crm_store *s, const struct crm_config *cfg, int64_t today,
                        int64_t until, unsigned flags)
 {
-	return crm_summary_load_full(s, cfg, today, until, flags, NULL);
+	struct crm_summary_opts o = { .flags = flags };
+
+	return crm_summary_load_full(s, cfg, today, until, &o, NULL);
+}
+
+crm_summary *
+crm_summary_load_opts(crm_store *s, const struct crm_config *cfg, int64_t today,
+                      const struct crm_summary_opts *o)
+{
+	return crm_summary_load_full(s, cfg, today, today, o, NULL);
+}
+
+/* The wanted extra columns (folded) that a key of the JSON is, cached by
+ * the key as written: -1 for none, else the index into sum->extra's row. */
+static int64_t
+extra_index(crm_hash *cache, char *const *want, size_t nwant, const char *key)
+{
+	int64_t k;
+	char *folded;
+	size_t i;
+
+	if (crm_hash_get(cache, key, strlen(key), &k))
+		return k;
+	folded = crm_text_key(key);
+	for (k = -1, i = 0; i < nwant && k < 0; i++)
+		if (strcmp(folded, want[i]) == 0)
+			k = (int64_t)i;
+	free(folded);
+	crm_hash_put(cache, key, strlen(key), k);
+	return k;
+}
+
+/* The wanted columns of every live customer's extra JSON, read by
+ * SQLite's own JSON parser (json_each); malformed JSON is passed over. */
+static void
+load_extra(crm_summary *sum, crm_store *s, const char *const *names, size_t n)
+{
+	sqlite3_stmt *st = crm_store_prepare(s, "SELECT c.id, j.key, j.value FROM customers AS c, "
+	    "json_each(c.extra) AS j WHERE c.extra IS NOT NULL AND c.merged_into IS NULL AND "
+	    "json_valid(c.extra) AND j.type IN ('text', 'integer', 'real')");
+	char **want = crm_xcalloc(n, sizeof(*want));
+	crm_hash *cache = crm_hash_new();
+	struct crm_customer *c;
+	size_t i;
+
+	sum->nextra = n;
+	sum->extra = crm_xcalloc(sum->n * n + 1, sizeof(*sum->extra));
+	sum->extra_count = crm_xcalloc(n, sizeof(*sum->extra_count));
+	for (i = 0; i < n; i++)
+		want[i] = crm_text_key(names[i]);
+	while (crm_store_step(s, st) == SQLITE_ROW) {
+		const char *key = (const char *)sqlite3_column_text(st, 1);
+		const unsigned char *value = sqlite3_column_text(st, 2);
+		int64_t k;
+		uint32_t *slot;
+
+		if (key == NULL || value == NULL || *value == '\0' ||
+		    (c = crm_summary_find(sum, sqlite3_column_int64(st, 0))) == NULL ||
+		    (k = extra_index(cache, want, n, key)) < 0)
+			continue;
+		slot = &sum->extra[crm_summary_index(sum, c) * n + (size_t)k];
+		if (*slot != 0)
+			continue;
+		*slot = keep_text(sum, value);
+		sum->extra_count[k]++;
+	}
+	sqlite3_finalize(st);
+	for (i = 0; i < n; i++)
+		free(want[i]);
+	free(want);
+	crm_hash_free(cache);
 }
 
 static crm_summary *
 crm_summary_load_full(crm_store *s, const struct crm_config *cfg, int64_t today,
-                      int64_t until, unsigned flags, const struct crm_summary_hooks *h)
+                      int64_t until, const struct crm_summary_opts *o,
+                      const struct crm_summary_hooks *h)
 {
 	crm_summary *sum = crm_xcalloc(1, sizeof(*sum));
+	unsigned flags = o->flags;
 
 	if (h != NULL) {
 		sum->each = h->orders;
@@ -855,7 +976,13 @@ crm_summary_load_full(crm_store *s, const struct crm_config *cfg, int64_t today,
 	 * faults of filling it (tens of MB on a million customers). Writers
 	 * that follow get the usual cache back. */
 	crm_store_exec(s, "PRAGMA cache_size = -2048");
-	load_customers(sum, s, flags);
+	/* The second scan for imported columns only when a customer has some. */
+	if (load_customers(sum, s, flags, o->fields, o->nextra > 0))
+		load_extra(sum, s, o->extra, o->nextra);
+	else if (o->nextra > 0) {
+		sum->nextra = o->nextra;
+		sum->extra_count = crm_xcalloc(o->nextra, sizeof(*sum->extra_count));
+	}
 	if (h != NULL && h->customers != NULL)
 		h->customers(h->arg, sum);
 	load_orders(sum, s, cfg);
@@ -875,6 +1002,8 @@ crm_summary_free(crm_summary *sum)
 	free(sum->merged);
 	free(sum->ext_name);
 	free(sum->fields);
+	free(sum->extra);
+	free(sum->extra_count);
 	free(sum->pdays);
 	crm_buf_free(&sum->text);
 	free(sum);
@@ -956,9 +1085,10 @@ crm_summary_name(const crm_summary *sum, const struct crm_customer *c)
 const char *
 crm_summary_field(const crm_summary *sum, const struct crm_customer *c, enum crm_cfield f)
 {
-	if (sum->fields == NULL)
+	if (sum->fields == NULL || sum->slot[f] < 0)
 		return "";
-	return sum->text.data + sum->fields[crm_summary_index(sum, c) * CRM_NFIELDS + f];
+	return sum->text.data + sum->fields[crm_summary_index(sum, c) * sum->nfields +
+	    (size_t)sum->slot[f]];
 }
 
 int
@@ -982,4 +1112,31 @@ int64_t
 crm_summary_today(const crm_summary *sum)
 {
 	return sum->today;
+}
+
+const char *
+crm_summary_extra(const crm_summary *sum, const struct crm_customer *c, size_t k)
+{
+	if (sum->extra == NULL || k >= sum->nextra)
+		return "";
+	return sum->text.data + sum->extra[crm_summary_index(sum, c) * sum->nextra + k];
+}
+
+size_t
+crm_summary_extra_count(const crm_summary *sum, size_t k)
+{
+	return sum->extra_count != NULL && k < sum->nextra ? sum->extra_count[k] : 0;
+}
+
+void
+crm_summary_prefetch(const crm_summary *sum, const struct crm_customer *c)
+{
+	size_t i = crm_summary_index(sum, c);
+
+	__builtin_prefetch(c);
+	__builtin_prefetch(&sum->ext_name[2 * i]);
+	if (sum->fields != NULL)
+		__builtin_prefetch(&sum->fields[i * sum->nfields]);
+	if (sum->extra != NULL)
+		__builtin_prefetch(&sum->extra[i * sum->nextra]);
 }

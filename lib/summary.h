@@ -121,6 +121,28 @@ struct crm_summary_hooks {
 	crm_orders_fn *orders; /* the paid orders and refund rows up to today */
 	void *arg;
 };
+/* What crm_summary_load_opts loads: the flags, and which fields. */
+struct crm_summary_opts {
+	unsigned flags;           /* enum crm_summary_flags */
+	uint32_t fields;          /* with CRM_SUMMARY_FIELDS: the fields to read, bit
+	                           * (1u << f) for enum crm_cfield f; 0 reads all.
+	                           * crm_summary_field gives "" for the others. */
+	/* Columns of the customers' extra JSON (the imported columns that no
+	 * field took) to keep, by name. A name matches a column as crm-import
+	 * matches headers (crm_text_key: case, width, spaces and punctuation
+	 * do not count), so contract_end finds "Contract End"; with two such
+	 * columns the first non-empty one counts. Costs one more scan of the
+	 * customers (json_each), only when nextra > 0. */
+	const char *const *extra;
+	size_t nextra;
+};
+crm_summary *crm_summary_load_opts(crm_store *s, const struct crm_config *cfg, int64_t today,
+                                   const struct crm_summary_opts *o);
+/* Extra column k (opts.extra[k]) of c, as text; "" when it has none. */
+const char *crm_summary_extra(const crm_summary *sum, const struct crm_customer *c, size_t k);
+/* How many live customers have a value in extra column k. */
+size_t crm_summary_extra_count(const crm_summary *sum, size_t k);
+
 /* As crm_summary_load, with the hooks above. */
 crm_summary *crm_summary_load_hooked(crm_store *s, const struct crm_config *cfg, int64_t today,
                                      unsigned flags, const struct crm_summary_hooks *h);
@@ -153,6 +175,10 @@ const char *crm_summary_external_id(const crm_summary *sum, const struct crm_cus
 const char *crm_summary_name(const crm_summary *sum, const struct crm_customer *c);
 const char *crm_summary_field(const crm_summary *sum, const struct crm_customer *c,
                               enum crm_cfield f);
+
+/* Start loading c's figures and text offsets (a loop over customers in an
+ * order of its own prefetches a few ahead). Changes nothing. */
+void crm_summary_prefetch(const crm_summary *sum, const struct crm_customer *c);
 
 /* The day of a stored date or date-time text ("YYYY-MM-DD[ HH:MM:SS]"), or
  * CRM_NO_DAY when it is not one. */

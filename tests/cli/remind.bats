@@ -313,3 +313,197 @@ PY
 	printf '%s\n' "${lines[@]}" | grep -qF 'Rita Wu（王芳）：'
 	! printf '%s\n' "${lines[@]}" | grep -qF '{{'
 }
+
+# ---- dates from an imported column (remind.date_rules) ----------------------
+# contract_end is no field of ours: crm-import keeps it in the customers'
+# extra JSON. R1 renews on 2026-12-20 (written ISO), R2 on 2026-12-25 (written
+# 25/12/2026, read day first as date_order dmy says), R3's cell cannot be read.
+date_rules_setup() {
+	printf 'customer_id,name,Contract End\nR1,Rita Wu,2026-12-20\nR2,Sam Li,25/12/2026\nR3,Tom Xu,2026-13-40\n' > contracts.csv
+	crm-import -q contracts.csv
+	printf 'remind:\n  date_rules:\n    renewal:\n      column: contract_end\n      days_ahead: 30\n' > d.yaml
+}
+
+@test "date rules: a date in an imported column fires days_ahead days before it, until the day" {
+	date_rules_setup
+	run -0 --separate-stderr crm-remind -q --all --config d.yaml --as-of 2026-11-19
+	[[ "$output" != *",renewal,"* ]]
+	# a bad date: one warning naming the customer and the value; the run goes on
+	[ "$(printf '%s\n' "$stderr" | grep -c 'cannot read')" -eq 1 ]
+	[[ "$stderr" == *'customer 3 (R3): column "contract_end": cannot read "2026-13-40" as a date; no renewal reminder for it'* ]]
+	run -0 crm-remind -q --all --config d.yaml --as-of 2026-11-20
+	row=$(printf '%s\n' "${lines[@]}" | grep -F ',renewal,')
+	[[ "$row" == *",2026-11-20,renewal,normal,1,Rita Wu,"*",contract_end 2026-12-20 is in 30 days,"* ]]
+	run -0 crm-remind -q --all --config d.yaml --as-of 2026-11-25
+	[ "$(printf '%s\n' "${lines[@]}" | grep -cF ',renewal,')" -eq 2 ]
+	printf '%s\n' "${lines[@]}" | grep -F ',renewal,' | grep -qF ',2026-11-25,renewal,normal,2,Sam Li,'
+	printf '%s\n' "${lines[@]}" | grep -F ',renewal,' | grep -qF 'contract_end 2026-12-25 is in 30 days'
+	run -0 crm-remind -q --all --config d.yaml --as-of 2026-12-19
+	printf '%s\n' "${lines[@]}" | grep -F ',Rita Wu,' | grep -qF 'contract_end 2026-12-20 is tomorrow'
+	run -0 crm-remind -q --all --config d.yaml --as-of 2026-12-20
+	printf '%s\n' "${lines[@]}" | grep -F ',Rita Wu,' | grep -qF 'contract_end 2026-12-20 is today'
+	# one reminder all along, due the day it first showed
+	[ "$(q "SELECT count(*) || ' ' || min(due) FROM reminders WHERE rule = 'renewal' AND customer_id = 1")" = "1 2026-11-20" ]
+	# the day after, the reason is gone: cancelled
+	run -0 --separate-stderr crm-remind --all --config d.yaml --as-of 2026-12-21
+	[[ "$output" != *"Rita Wu,"*"contract_end"* ]]
+	[ "$(q "SELECT status FROM reminders WHERE rule = 'renewal' AND customer_id = 1")" = "cancelled" ]
+}
+
+@test "date rules: a moved date is a new occasion; yearly dates come back every year; priority" {
+	date_rules_setup
+	crm-remind -q --all --config d.yaml --as-of 2026-11-20 > /dev/null
+	printf 'customer_id,name,Contract End\nR1,Rita Wu,2026-12-01\n' > moved.csv
+	crm-import -q moved.csv
+	run -0 --separate-stderr crm-remind --all --config d.yaml --as-of 2026-11-20
+	printf '%s\n' "${lines[@]}" | grep -F ',Rita Wu,' | grep -qF 'contract_end 2026-12-01 is in 11 days'
+	[ "$(q "SELECT group_concat(status, ' ') FROM (SELECT status FROM reminders WHERE rule = 'renewal' AND customer_id = 1 ORDER BY id)")" = "cancelled open" ]
+	printf 'remind:\n  date_rules:\n    contract_day:\n      column: Contract End\n      days_ahead: 3\n      priority: high\n      yearly: true\n' > y.yaml
+	run -0 crm-remind -q --all --config y.yaml --as-of 2027-11-28
+	printf '%s\n' "${lines[@]}" | grep -qF ',2027-11-28,contract_day,high,1,Rita Wu,'
+	printf '%s\n' "${lines[@]}" | grep -F ',contract_day,' | grep -qF 'Contract End 2027-12-01 is in 3 days'
+}
+
+@test "date rules: a column no customer has is named once; a field works as a column; bad rules are config errors" {
+	date_rules_setup
+	printf 'remind:\n  date_rules:\n    renewal:\n      column: contract_ende\n' > n.yaml
+	run -0 --separate-stderr crm-remind --all --config n.yaml --as-of 2026-11-23
+	[ "$(printf '%s\n' "$stderr" | grep -c 'contract_ende')" -eq 1 ]
+	[[ "$stderr" == *'n.yaml:3: remind.date_rules.renewal: no customer has a column "contract_ende"'* ]]
+	# a customer field as the column: birthday, 5 days ahead
+	printf 'remind:\n  date_rules:\n    bday:\n      column: birthday\n      days_ahead: 5\n      yearly: yes\n' > f.yaml
+	run -0 crm-remind -q --all --config f.yaml --as-of 2026-11-23
+	printf '%s\n' "${lines[@]}" | grep -F ',bday,' | grep -qF ',Sam Li,'
+	printf '%s\n' "${lines[@]}" | grep -F ',bday,' | grep -qF 'birthday 2026-11-28 is in 5 days'
+	printf 'remind:\n  date_rules:\n    cadence:\n      column: contract_end\n    x:\n      days_ahead: 3\n    y:\n      column: a\n      priority: soon\n      colum: b\n' > bad.yaml
+	run -78 --separate-stderr crm-remind --all --config bad.yaml
+	[[ "$stderr" == *'bad.yaml:6: remind.date_rules.x: no column given'* ]]
+	[[ "$stderr" == *'bad.yaml:9: remind.date_rules.y.priority: "soon" is not one of urgent, high, normal, low'* ]]
+	[[ "$stderr" == *'bad.yaml:10: unknown key "remind.date_rules.y.colum" (did you mean "column"?)'* ]]
+	printf 'remind:\n  date_rules:\n    cadence:\n      column: contract_end\n' > bad2.yaml
+	run -78 --separate-stderr crm-remind --all --config bad2.yaml
+	[[ "$stderr" == *'bad2.yaml:3: remind.date_rules.cadence: the name of a built-in rule'* ]]
+}
+
+# ---- messages in the customer's language -----------------------------------
+# R1 writes Traditional Chinese (zh-TW), R2 Simplified (zh_cn as exported),
+# R4 French (no template of its own), R5 Hong Kong Chinese (zh-HK).
+languages_setup() {
+	printf 'customer_id,name,language\nR1,Rita Wu,zh-TW\nR2,Sam Li,zh_cn\nR4,Uma Ho,fr\nR5,Vic Ma,zh-HK\n' > langs.csv
+	crm-import -q langs.csv
+}
+
+# name:message pairs of a CSV run on stdin (the message is column 11).
+messages_of() {
+	python3 -c '
+import csv, sys
+for r in csv.DictReader(sys.stdin):
+    print(r["name"] + ":" + r["message"])'
+}
+
+@test "messages: the shipped message in the customer's language, English without one" {
+	languages_setup
+	crm-remind -q --all --as-of 2026-11-23 > out.csv
+	run -0 messages_of < out.csv
+	printf '%s\n' "${lines[@]}" | grep -qxF 'Rita Wu:請跟進Rita Wu（+8613800138001）。'
+	printf '%s\n' "${lines[@]}" | grep -qxF 'Sam Li:Sam Li的生日快到了，请送上祝福（sam@example.com）。'
+	printf '%s\n' "${lines[@]}" | grep -qxF 'Uma Ho:Call Uma Ho (+8613800138004) about their feedback: answered CSAT 2, 2 days ago; call by 2026-11-23.'
+	printf '%s\n' "${lines[@]}" | grep -qxF 'Vic Ma:請跟進Vic Ma（+8613800138005）。'
+	printf '%s\n' "${lines[@]}" | grep -qxF 'Tom Xu:Escalation: Tom Xu — high ticket T1 about delivery open for 37 hours; the limit is 24. Call +8613800138003 today.'
+}
+
+@test "messages: --template-dir picks by language with fallback zh-HK → zh → default; files are read once, never named by a customer" {
+	languages_setup
+	mkdir tpl
+	printf '繁：{{name}} {{rule}}\n' > tpl/zh-TW.txt
+	printf '中：{{name}} {{rule}}\n' > tpl/zh.txt
+	printf 'default: {{name}} {{rule}} $(touch pwned) {{../x}}\n' > tpl/default.txt
+	printf 'not a template\n' > tpl/README.txt
+	printf 'secret\n' > secret.txt
+	# a customer whose language tries to name a file
+	printf 'customer_id,name,language\nR3,Tom Xu,../secret\n' > evil.csv
+	crm-import -q evil.csv
+	crm-remind -q --all --as-of 2026-11-23 --template-dir tpl > out.csv
+	run -0 messages_of < out.csv
+	printf '%s\n' "${lines[@]}" | grep -qxF 'Rita Wu:繁：Rita Wu onboarding'
+	printf '%s\n' "${lines[@]}" | grep -qxF 'Vic Ma:中：Vic Ma cadence'
+	printf '%s\n' "${lines[@]}" | grep -qxF 'Sam Li:中：Sam Li birthday'
+	printf '%s\n' "${lines[@]}" | grep -qxF 'Uma Ho:default: Uma Ho satisfaction $(touch pwned) '
+	printf '%s\n' "${lines[@]}" | grep -qxF 'Tom Xu:default: Tom Xu sla $(touch pwned) '
+	[ ! -e pwned ] && [ ! -e tpl/pwned ]
+	! grep -q secret out.csv
+	# without default.txt an unknown language gets the shipped English message
+	rm tpl/default.txt
+	crm-remind -q --all --as-of 2026-11-23 --template-dir tpl > out.csv
+	run -0 messages_of < out.csv
+	printf '%s\n' "${lines[@]}" | grep -qF 'Uma Ho:Call Uma Ho'
+	run -64 --separate-stderr crm-remind --all --template-dir tpl --template tpl/zh.txt
+	run -66 --separate-stderr crm-remind --all --template-dir nowhere
+	[[ "$stderr" == *"nowhere"* ]]
+}
+
+@test "messages: remind.templates from the configuration, relative to its file; list uses them too; a missing file is named" {
+	languages_setup
+	mkdir -p conf/t
+	printf '台灣 {{name}}\n' > conf/t/tw.txt
+	printf 'hello {{name}}\n' > conf/t/other.txt
+	printf 'remind:\n  manager: boss@example.com\n  cadence_lifecycle:\n    repeat: 30\n  templates:\n    zh-TW: t/tw.txt\n    default: t/other.txt\n' > conf/c.yaml
+	crm-remind -q --all --as-of 2026-11-23 --config conf/c.yaml > out.csv
+	run -0 messages_of < out.csv
+	printf '%s\n' "${lines[@]}" | grep -qxF 'Rita Wu:台灣 Rita Wu'
+	printf '%s\n' "${lines[@]}" | grep -qxF 'Vic Ma:hello Vic Ma'
+	crm-remind -q list --config conf/c.yaml > list.csv
+	run -0 messages_of < list.csv
+	printf '%s\n' "${lines[@]}" | grep -qxF 'Rita Wu:台灣 Rita Wu'
+	# the language in another column
+	printf 'customer_id,name,lang_pref\nR5,Vic Ma,zh-TW\n' > lp.csv
+	crm-import -q lp.csv
+	printf 'remind:\n  language_column: lang_pref\n  cadence_lifecycle:\n    repeat: 30\n  templates:\n    zh-TW: t/tw.txt\n' > conf/l.yaml
+	crm-remind -q --all --as-of 2026-11-23 --config conf/l.yaml > out.csv
+	run -0 messages_of < out.csv
+	printf '%s\n' "${lines[@]}" | grep -qxF 'Vic Ma:台灣 Vic Ma'
+	printf '%s\n' "${lines[@]}" | grep -qF 'Rita Wu:Follow up with Rita Wu'
+	printf 'remind:\n  templates:\n    zh-TW: t/none.txt\n    klingon!: t/tw.txt\n' > conf/bad.yaml
+	run -78 --separate-stderr crm-remind --all --config conf/bad.yaml
+	[[ "$stderr" == *'bad.yaml:4: remind.templates.klingon!: "klingon!" is not a language tag'* ]]
+	printf 'remind:\n  templates:\n    zh-TW: t/none.txt\n' > conf/missing.yaml
+	run -66 --separate-stderr crm-remind --all --config conf/missing.yaml
+	[[ "$stderr" == *'missing.yaml:3: remind.templates.zh-TW: '*'t/none.txt'* ]]
+}
+
+# ---- configuration ------------------------------------------------------------
+
+@test "a cadence can be switched off with 0 or off" {
+	run -0 crm-remind -q --all --as-of 2026-11-23
+	[[ "$output" == *",cadence,"*"Vic Ma"* ]]
+	printf 'remind:\n  cadence_lifecycle:\n    repeat: off\n' > off.yaml
+	run -0 crm-remind -q --all --as-of 2026-11-24 --config off.yaml
+	[[ "$output" != *",cadence,"* ]]
+	[ "$(q "SELECT status FROM reminders WHERE rule = 'cadence'")" = "cancelled" ]
+	printf 'remind:\n  cadence_lifecycle:\n    repeat: 0\n' > zero.yaml
+	run -0 crm-remind -q --all --as-of 2026-11-24 --config zero.yaml
+	[[ "$output" != *",cadence,"* ]]
+	# an RFM segment switched off means no cadence for it, not the stage's
+	seg=$(crm-segment -q --all --as-of 2026-11-24 | awk -F, '$3 == "Vic Ma" { print $14 }')
+	[ -n "$seg" ]
+	printf 'remind:\n  cadence_lifecycle:\n    repeat: 30\n  cadence_rfm:\n    %s: off\n' "$seg" > rfm.yaml
+	run -0 crm-remind -q --all --as-of 2026-11-24 --config rfm.yaml
+	[[ "$output" != *",cadence,"* ]]
+	printf 'remind:\n  cadence_lifecycle:\n    repeat: never\n' > bad.yaml
+	run -78 --separate-stderr crm-remind --all --config bad.yaml
+	[[ "$stderr" == *'bad.yaml:3: remind.cadence_lifecycle.repeat: "never" is not a whole number from 0 to 3650, or off'* ]]
+}
+
+@test "configuration errors are all reported in one run: cadence, severity, rule and date rule" {
+	printf 'remind:\n  cadence_rfm:\n    champs: 3\n  sla_hours:\n    hgih: 8\n    normal: 48\n  rules:\n    x: "monetary >= "\n  date_rules:\n    onboarding:\n      column: c\n' > bad.yaml
+	run -78 --separate-stderr crm-remind --all --config bad.yaml
+	[[ "$stderr" == *'bad.yaml:3: remind.cadence_rfm.champs: no such RFM segment (champions, loyal, '* ]]
+	[[ "$stderr" == *'bad.yaml:5: remind.sla_hours.hgih: no such severity (did you mean "high"?)'* ]]
+	[[ "$stderr" == *'bad.yaml:8: remind.rules.x: column 13: expected a value after ">="'* ]]
+	[[ "$stderr" == *'bad.yaml:10: remind.date_rules.onboarding: the name of a built-in rule'* ]]
+	[ "$(printf '%s\n' "$stderr" | wc -l)" -eq 4 ]
+	# nothing was stored
+	[ "$(q "SELECT count(*) FROM reminders")" = "0" ]
+	printf 'remind:\n  sla_hours:\n    critical: 2\n    urgent: 3\n    low: 200\n' > good.yaml
+	run -0 crm-remind -q --all --config good.yaml
+}

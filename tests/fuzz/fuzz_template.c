@@ -7,6 +7,11 @@
  * allow (checked loosely: the length is bounded), and rendering twice gives
  * the same bytes. Nothing is read from files and nothing is run: the
  * renderer has no such path, and the fuzzer checks it never crashes.
+ *
+ * The input is also a customer's language value choosing a template
+ * (crm_lang_tag, crm_messages_pick): a tag, when one is read, is only ASCII
+ * letters, digits and single '-' between parts (nothing that could name a
+ * file), and a template is always picked.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -14,6 +19,8 @@
 #include <string.h>
 
 #include "diag.h"
+#include "i18n.h"
+#include "message.h"
 #include "render.h"
 
 #define CHECK(c) do { if (!(c)) { fprintf(stdout, "fuzz_template: %s:%d: check failed: %s\n", \
@@ -46,6 +53,25 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	CHECK(a.len <= strlen(tpl) + (strlen(tpl) / 4 + 1) * longest);
 	crm_buf_free(&a);
 	crm_buf_free(&b);
+	{
+		static crm_messages *m;
+		char tag[CRM_LANG_TAG_MAX];
+
+		if (m == NULL) {
+			m = crm_messages_new();
+			crm_messages_add(m, "zh", "ZH");
+			crm_messages_add(m, "default", "DEFAULT");
+		}
+		if (crm_lang_tag(tpl, tag, sizeof tag)) {
+			CHECK(tag[0] != '\0' && tag[0] != '-' && strlen(tag) < sizeof tag);
+			for (i = 0; tag[i]; i++)
+				CHECK((tag[i] >= 'a' && tag[i] <= 'z') || (tag[i] >= 'A' && tag[i] <= 'Z') ||
+				      (tag[i] >= '0' && tag[i] <= '9') ||
+				      (tag[i] == '-' && tag[i + 1] != '-' && tag[i + 1] != '\0'));
+		} else
+			CHECK(tag[0] == '\0');
+		CHECK(crm_messages_pick(m, tpl, tpl[0] != '\0', tpl) != NULL);
+	}
 	free(tpl);
 	return 0;
 }

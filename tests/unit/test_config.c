@@ -746,6 +746,104 @@ test_lookup(void **state)
 	unlink("mine.yaml");
 }
 
+/* remind.date_rules, remind.templates, remind.language_column, cadences
+ * switched off, and the severity check. */
+static void
+test_remind_keys(void **state)
+{
+	struct crm_config *c;
+	char *err;
+
+	(void)state;
+	c = load_ok("remind:\n  cadence_rfm:\n    champions: off\n    loyal: 0\n"
+	    "  cadence_lifecycle:\n    lead: OFF\n  date_rules:\n    renewal:\n"
+	    "      column: contract_end\n    warranty:\n      column: 保修到期\n"
+	    "      days_ahead: 14\n      priority: high\n      yearly: yes\n"
+	    "  templates:\n    zh_tw: t/tw.txt\n    default: /abs/en.txt\n"
+	    "  language_column: 语言\n");
+	assert_int_equal(c->ncadence_rfm, 2);
+	assert_int_equal(c->cadence_rfm[0].value, 0);
+	assert_int_equal(c->cadence_rfm[1].value, 0);
+	assert_int_equal(c->cadence_lifecycle[0].value, 0);
+	assert_int_equal(c->ndate_rules, 2);
+	assert_string_equal(c->date_rules[0].name, "renewal");
+	assert_string_equal(c->date_rules[0].column, "contract_end");
+	assert_int_equal(c->date_rules[0].days_ahead, 30);
+	assert_int_equal(c->date_rules[0].priority, 2);
+	assert_int_equal(c->date_rules[0].yearly, 0);
+	assert_string_equal(c->date_rules[1].column, "保修到期");
+	assert_int_equal(c->date_rules[1].days_ahead, 14);
+	assert_int_equal(c->date_rules[1].priority, 1);
+	assert_int_equal(c->date_rules[1].yearly, 1);
+	assert_int_equal(c->nremind_templates, 2);
+	assert_string_equal(c->remind_templates[0].lang, "zh_tw");
+	/* relative to the configuration file ("config.yaml": no directory) */
+	assert_string_equal(c->remind_templates[0].path, "t/tw.txt");
+	assert_string_equal(c->remind_templates[1].path, "/abs/en.txt");
+	assert_string_equal(c->remind_language_column, "语言");
+	assert_int_equal(crm_config_check_severities(c), 0);
+	crm_config_free(c);
+	c = crm_config_defaults();
+	assert_string_equal(c->remind_language_column, "language");
+	crm_config_free(c);
+
+	load_fails("remind:\n  cadence_rfm:\n    champions: -1\n",
+	    "crm-import: config.yaml:3: remind.cadence_rfm.champions: \"-1\" is not a whole "
+	    "number from 0 to 3650, or off\n");
+	load_fails("remind:\n  sla_hours:\n    high: off\n",
+	    "crm-import: config.yaml:3: remind.sla_hours.high: \"off\" is not a whole "
+	    "number from 1 to 87600\n");
+	load_fails("remind:\n  date_rules:\n    r:\n      column: \"\"\n"
+	    "      days_ahead: 4000\n      yearly: sometimes\n    Bad: {column: x}\n"
+	    "    s: contract_end\n",
+	    "crm-import: config.yaml:4: remind.date_rules.r.column: empty column name\n"
+	    "crm-import: config.yaml:5: remind.date_rules.r.days_ahead: 4000 is out of range "
+	    "(0 to 3650)\n"
+	    "crm-import: config.yaml:6: remind.date_rules.r.yearly: \"sometimes\" is not "
+	    "true or false\n"
+	    "crm-import: config.yaml:7: remind.date_rules.Bad: \"Bad\" is not a rule name "
+	    "(use a-z, 0-9 and _, not starting with a digit)\n"
+	    "crm-import: config.yaml:8: remind.date_rules.s: expected a map such as "
+	    "{column: contract_end, days_ahead: 30}, found a single value\n");
+	load_fails("remind:\n  templates:\n    x-: a.txt\n    en: \"\"\n"
+	    "  language_column: \"\"\n",
+	    "crm-import: config.yaml:3: remind.templates.x-: \"x-\" is not a language tag "
+	    "(such as en, zh-CN, zh-TW, zh) or default\n"
+	    "crm-import: config.yaml:4: remind.templates.en: empty file name\n"
+	    "crm-import: config.yaml:5: remind.language_column: empty column name\n");
+
+	/* Severities are checked on request (crm-remind), naming the nearest. */
+	c = load_ok("remind:\n  sla_hours:\n    hgih: 8\n    urgent: 2\n    whenever: 9\n");
+	write_file("config.yaml", "");
+	{
+		int saved = dup(2), fd = open("stderr.txt", O_WRONLY | O_CREAT | O_TRUNC, 0600);
+		FILE *f;
+		char buf[512] = "";
+		size_t n;
+
+		assert_true(saved >= 0 && fd >= 0);
+		fflush(stderr);
+		assert_true(dup2(fd, 2) == 2);
+		close(fd);
+		assert_int_equal(crm_config_check_severities(c), CRM_EX_CONFIG);
+		fflush(stderr);
+		assert_true(dup2(saved, 2) == 2);
+		close(saved);
+		f = fopen("stderr.txt", "rb");
+		assert_non_null(f);
+		n = fread(buf, 1, sizeof buf - 1, f);
+		buf[n] = '\0';
+		fclose(f);
+		err = buf;
+		assert_string_equal(err,
+		    "crm-import: config.yaml:3: remind.sla_hours.hgih: no such severity (did you "
+		    "mean \"high\"?)\n"
+		    "crm-import: config.yaml:5: remind.sla_hours.whenever: no such severity (low, "
+		    "normal, high, urgent, critical)\n");
+	}
+	crm_config_free(c);
+}
+
 static void
 test_edit_distance(void **state)
 {
@@ -785,6 +883,7 @@ main(void)
 		cmocka_unit_test_setup(test_syntax_errors, reset_env),
 		cmocka_unit_test_setup(test_lookup, reset_env),
 		cmocka_unit_test(test_edit_distance),
+		cmocka_unit_test_setup(test_remind_keys, reset_env),
 	};
 	char *home;
 	int failed;
