@@ -277,7 +277,7 @@ import_file(const struct options *o, struct crm_import_options *io, crm_store *s
 	struct sha256_ctx sha;
 	char hex[2 * SHA256_DIGEST_SIZE + 1], *rpath;
 	struct crm_import_counts counts;
-	const char *why, *hdr;
+	const char *hdr;
 	size_t n, hlen;
 	const int64_t *ids;
 	int rc, status = 0;
@@ -316,6 +316,8 @@ import_file(const struct options *o, struct crm_import_options *io, crm_store *s
 	free(rpath);
 	io->expected_rows = estimate_rows(file, hlen);
 	imp = crm_import_start(s, io, m, strcmp(file, "-") == 0 ? "<stdin>" : file);
+	/* Refused rows go to rj in input order, the first three to stderr too. */
+	crm_import_set_rejects(imp, rj, crm_csv_name(r));
 	while ((rc = crm_csv_next(r, &rec)) == 1) {
 		sha256_update(&sha, rec->raw_len, (const uint8_t *)rec->raw);
 		bytes_read += rec->raw_len;
@@ -323,19 +325,7 @@ import_file(const struct options *o, struct crm_import_options *io, crm_store *s
 			crm_import_expect(imp, estimate_rows(file, bytes_read / 1000) - 1000);
 		if (rec->error == NULL && blank_record(rec))
 			continue;  /* Excel's trailing ",,,," rows carry nothing */
-		if (rec->error) {
-			crm_import_count_reject(imp);
-			why = record_error(rec, m, &reason);
-		} else {
-			why = crm_import_row(imp, (const char *const *)rec->fields, rec->nfields);
-		}
-		if (why) {
-			/* Shown even with --quiet: a cron job must say what went wrong. */
-			if (crm_rejects_count(rj) < 3)
-				crm_warn("%s:%ld: %s", crm_csv_name(r), rec->line, why);
-			if ((rc = crm_rejects_add(rj, rec->raw, rec->raw_len, rec->line, why)) != 0)
-				exit(rc);
-		}
+		crm_import_record(imp, rec, rec->error ? record_error(rec, m, &reason) : NULL);
 		crm_progress(&o->common, crm_csv_name(r), ++nrecords);
 	}
 	crm_progress_done(&o->common);
