@@ -96,13 +96,14 @@ find(const crm_hash *h, const void *key, size_t len, uint64_t hash)
 	}
 }
 
+/* Move every key into a table of cap slots (a power of two). */
 static void
-grow(crm_hash *h)
+rehash(crm_hash *h, size_t cap)
 {
 	struct slot *old = h->slots;
 	size_t oldcap = h->cap, i, j;
 
-	h->cap *= 2;
+	h->cap = cap;
 	h->slots = crm_xcalloc(h->cap, sizeof *h->slots);
 	for (i = 0; i < oldcap; i++) {
 		if (old[i].hash == 0)
@@ -114,6 +115,12 @@ grow(crm_hash *h)
 	free(old);
 }
 
+static void
+grow(crm_hash *h)
+{
+	rehash(h, h->cap * 2);
+}
+
 void
 crm_hash_reserve(crm_hash *h, size_t n)
 {
@@ -121,19 +128,47 @@ crm_hash_reserve(crm_hash *h, size_t n)
 
 	while (n * 10 > cap * 7)
 		cap *= 2;
-	while (h->cap < cap)
-		grow(h);
+	if (cap > h->cap)
+		rehash(h, cap);  /* once, not once per doubling */
+}
+
+uint64_t
+crm_hash_key(const void *key, size_t len)
+{
+	return key_hash(key, len);
+}
+
+void
+crm_hash_prefetch(const crm_hash *h, uint64_t hash)
+{
+	__builtin_prefetch(&h->slots[home(h, hash)]);
+}
+
+void
+crm_hash_prefetch_key(const crm_hash *h, uint64_t hash)
+{
+	const struct slot *sl = &h->slots[home(h, hash)];
+
+	if (sl->hash == hash)
+		__builtin_prefetch(h->keys.data + sl->off);
 }
 
 bool
-crm_hash_get(const crm_hash *h, const void *key, size_t len, int64_t *value)
+crm_hash_get_hashed(const crm_hash *h, const void *key, size_t len, uint64_t hash,
+                    int64_t *value)
 {
-	size_t i = find(h, key, len, key_hash(key, len));
+	size_t i = find(h, key, len, hash);
 
 	if (h->slots[i].hash == 0)
 		return false;
 	*value = h->slots[i].value;
 	return true;
+}
+
+bool
+crm_hash_get(const crm_hash *h, const void *key, size_t len, int64_t *value)
+{
+	return crm_hash_get_hashed(h, key, len, key_hash(key, len), value);
 }
 
 static size_t

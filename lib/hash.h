@@ -29,6 +29,18 @@ void crm_hash_put(crm_hash *h, const void *key, size_t len, int64_t value);
 int64_t crm_hash_add(crm_hash *h, const void *key, size_t len, int64_t delta);
 size_t crm_hash_count(const crm_hash *h);
 
+/* Look-ups in a stream, with the cache misses overlapped: the hash of a
+ * key (a pure function, any thread may compute it), then some look-ups
+ * ahead crm_hash_prefetch(hash), a little later crm_hash_prefetch_key(hash)
+ * (which reads the slot fetched by then and starts on the key's bytes), and
+ * at last crm_hash_get_hashed, which is crm_hash_get with the hash given.
+ * The prefetches are hints: they change no result. */
+uint64_t crm_hash_key(const void *key, size_t len);
+void crm_hash_prefetch(const crm_hash *h, uint64_t hash);
+void crm_hash_prefetch_key(const crm_hash *h, uint64_t hash);
+bool crm_hash_get_hashed(const crm_hash *h, const void *key, size_t len, uint64_t hash,
+                         int64_t *value);
+
 /* FNV-1a 64-bit hash of bytes, for derived keys too. */
 uint64_t crm_fnv1a(const void *bytes, size_t len, uint64_t seed);
 #define CRM_FNV_SEED 0xcbf29ce484222325ULL
