@@ -141,11 +141,14 @@ struct prow {
 	struct val v[C_NCOLS]; /* the table's columns (customers has the most) */
 	const char *ext_key;   /* "source\x1fexternal id", the key of ext_ids, or NULL */
 	size_t ext_len;
+	uint64_t ext_hash;     /* its hash (crm_hash_key), for prefetching */
 	/* orders, interactions, tickets: the customer the row names */
 	const char *ref;       /* customer id (width-folded), or NULL */
 	const char *email, *emails_x, *phone, *phones_x;
 	const char *name;      /* for a customer --create-missing makes */
-	const char *key;       /* the row's unique key when it has a number, else NULL */
+	const char *key;       /* the row's unique key (a number key from the reader,
+	                          a derived one from the writer), or NULL */
+	uint64_t key_hash;     /* the writer's hash of key, to tell keys apart quickly */
 	const char *parts;     /* else what the derived key hashes after the customer id */
 	size_t parts_len;
 	bool paid;             /* an order with status paid */
@@ -157,6 +160,8 @@ struct prow {
 #define BATCH_ROWS 256
 #define BATCH_BYTES (48 * 1024)
 #define NBATCHES 8
+/* Rows one insert_many statement stores (see insert_group). */
+#define MANY 16
 
 struct batch {
 	struct prow row[BATCH_ROWS];
@@ -168,6 +173,7 @@ struct batch {
 /* Prepared statements for one table. */
 struct table_sql {
 	sqlite3_stmt *insert;    /* new row (keyed tables: ON CONFLICT DO NOTHING) */
+	sqlite3_stmt *insert_many; /* MANY new rows at once (keyed tables) */
 	sqlite3_stmt *find;      /* id by key (keyed tables) */
 	sqlite3_stmt *snapshot;  /* old values into import_undo, when the row would change */
 	sqlite3_stmt *update;    /* the change itself */
@@ -203,6 +209,10 @@ struct crm_importer {
 	crm_hash *ext_ids;             /* source \x1f external id -> customer rowid */
 	crm_hash *occurrences;         /* derived key -> times seen in this file */
 	crm_buf wreason;               /* the writer's last rejection's reason */
+	struct batch *wbatch;          /* the batch being stored */
+	struct prow *pending[MANY];    /* rows of a keyed table waiting to be inserted */
+	size_t npending;
+	int64_t max_id;                /* the keyed table's largest rowid */
 	crm_buf key;                   /* the current row's derived key */
 	bool created_now;              /* row_customer created the row's customer */
 	bool rebuild_index;            /* orders_customer dropped, to build at finish */
@@ -242,6 +252,34 @@ sql_insert(const struct table *t)
 	crm_buf_puts(&b, "?32)");
 	if (t->key_col)
 		crm_buf_printf(&b, " ON CONFLICT(%s) DO NOTHING", t->key_col);
+	return b.data;
+}
+
+/* The insert of a keyed table for MANY rows at once: row r binds its
+ * columns at ?(r*S+1)..?(r*S+ncols) and its key at ?(r*S+ncols+1), with S =
+ * ncols + 1; the import id is ?(MANY*S+1). Keyed tables have no touch
+ * column. One statement for many rows takes about a third less work in
+ * SQLite than a statement per row. */
+static char *
+sql_insert_many(const struct table *t, int ncols)
+{
+	crm_buf b = {0};
+	int i, r, base, stride = ncols + 1;
+
+	crm_buf_printf(&b, "INSERT INTO %s(", t->name);
+	for (i = 0; t->cols[i]; i++)
+		crm_buf_printf(&b, "%s, ", t->cols[i]);
+	crm_buf_printf(&b, "%s, import_id) VALUES ", t->key_col);
+	for (r = 0; r < MANY; r++) {
+		base = r * stride;
+		crm_buf_puts(&b, r ? ", (" : "(");
+		for (i = 0; t->cols[i]; i++)
+			crm_buf_printf(&b, t->rules[i] == COL_JSON ? "json(?%d), " :
+			               t->rules[i] == COL_TEXT0 ? "coalesce(?%d, ''), " : "?%d, ",
+			               base + i + 1);
+		crm_buf_printf(&b, "?%d, ?%d)", base + ncols + 1, MANY * stride + 1);
+	}
+	crm_buf_printf(&b, " ON CONFLICT(%s) DO NOTHING", t->key_col);
 	return b.data;
 }
 
@@ -337,12 +375,16 @@ prepare_table(crm_store *s, const struct table *t, struct table_sql *q)
 		sql = crm_xasprintf("SELECT id FROM %s WHERE %s = ?1", t->name, t->key_col);
 		q->find = crm_store_prepare(s, sql);
 		free(sql);
+		sql = sql_insert_many(t, q->ncols);
+		q->insert_many = crm_store_prepare(s, sql);
+		free(sql);
 	}
 }
 
 static void
 finalize_table(struct table_sql *q)
 {
+	sqlite3_finalize(q->insert_many);
 	sqlite3_finalize(q->insert);
 	sqlite3_finalize(q->find);
 	sqlite3_finalize(q->snapshot);
@@ -501,22 +543,29 @@ val_str(const struct val *v)
 
 /* ---- statements (the writer's) ---- */
 
+/* Bind v[0..n) to parameters ?base+1 .. ?base+n. */
 static void
-bind_vals(crm_store *s, sqlite3_stmt *st, const struct val *v, int n)
+bind_vals_at(crm_store *s, sqlite3_stmt *st, int base, const struct val *v, int n)
 {
 	int i, rc;
 
 	for (i = 0; i < n; i++) {
 		/* The values outlive the step: SQLite need not copy them. */
 		if (v[i].type == V_TEXT)
-			rc = sqlite3_bind_text(st, i + 1, v[i].s, (int)v[i].len, SQLITE_STATIC);
+			rc = sqlite3_bind_text(st, base + i + 1, v[i].s, (int)v[i].len, SQLITE_STATIC);
 		else if (v[i].type == V_INT)
-			rc = sqlite3_bind_int64(st, i + 1, v[i].i);
+			rc = sqlite3_bind_int64(st, base + i + 1, v[i].i);
 		else
-			rc = sqlite3_bind_null(st, i + 1);
+			rc = sqlite3_bind_null(st, base + i + 1);
 		if (rc != SQLITE_OK)
 			crm_store_die(s, rc, "bind");
 	}
+}
+
+static void
+bind_vals(crm_store *s, sqlite3_stmt *st, const struct val *v, int n)
+{
+	bind_vals_at(s, st, 0, v, n);
 }
 
 /* Run st to completion and reset it; returns sqlite3_changes(). */
@@ -550,6 +599,9 @@ bind_run_table(crm_importer *imp, struct table_sql *q)
 	bind_run(imp, q->insert);
 	bind_run(imp, q->snapshot);
 	bind_run(imp, q->update);
+	if (q->insert_many)
+		crm_store_bind_int(imp->store, q->insert_many, MANY * (q->ncols + 1) + 1,
+		                   imp->import_id);
 }
 
 /* Bind a row's ?30 key (when st has it and key is given) and ?33 row id. */
@@ -565,6 +617,14 @@ bind_row(crm_importer *imp, sqlite3_stmt *st, const char *key, int64_t row_id)
 }
 
 enum outcome { ADDED, UPDATED, UNCHANGED };
+
+static void
+count(crm_importer *imp, enum outcome out)
+{
+	imp->counts.added += out == ADDED;
+	imp->counts.updated += out == UPDATED;
+	imp->counts.unchanged += out == UNCHANGED;
+}
 
 /* Update row_id with v when that changes anything, snapshotting first. */
 static enum outcome
@@ -590,7 +650,7 @@ upsert(crm_importer *imp, struct table_sql *q, const struct val *v, const char *
 	bind_vals(s, q->insert, v, q->ncols);
 	bind_row(imp, q->insert, key, 0);
 	if (run(s, q->insert) == 1) {
-		*row_id = sqlite3_last_insert_rowid(crm_store_db(s));
+		*row_id = imp->max_id = sqlite3_last_insert_rowid(crm_store_db(s));
 		return ADDED;
 	}
 	if (sqlite3_bind_text(q->find, 1, key, -1, SQLITE_STATIC) != SQLITE_OK)
@@ -600,6 +660,79 @@ upsert(crm_importer *imp, struct table_sql *q, const struct val *v, const char *
 	*row_id = sqlite3_column_int64(q->find, 0);
 	sqlite3_reset(q->find);
 	return update_row(imp, q, v, *row_id);
+}
+
+/* Insert n rows of the keyed table (all keys distinct) with one statement
+ * when there are MANY; rows whose key is stored already are updated. */
+static void
+insert_group(crm_importer *imp, struct prow *const *rows, size_t n)
+{
+	struct table_sql *q = &imp->sql;
+	crm_store *s = imp->store;
+	int stride = q->ncols + 1, added;
+	int64_t before = imp->max_id, id;
+	size_t r;
+
+	/* A full rowid space (max rowid 2^63-1) makes SQLite pick rowids at
+	 * random: then only a row at a time tells which rows were new. */
+	if (n < MANY || before == INT64_MAX) {
+		for (r = 0; r < n; r++)
+			count(imp, upsert(imp, q, rows[r]->v, rows[r]->key, &id));
+		return;
+	}
+	for (r = 0; r < n; r++) {
+		bind_vals_at(s, q->insert_many, (int)r * stride, rows[r]->v, q->ncols);
+		if (sqlite3_bind_text(q->insert_many, (int)r * stride + q->ncols + 1, rows[r]->key, -1,
+		                      SQLITE_STATIC) != SQLITE_OK)
+			crm_store_die(s, SQLITE_ERROR, "bind");
+	}
+	added = run(s, q->insert_many);
+	if (added > 0)
+		imp->max_id = sqlite3_last_insert_rowid(crm_store_db(s));
+	imp->counts.added += added;
+	if ((size_t)added == n)
+		return;
+	/* Some keys were stored already: the new rows got rowids above every
+	 * older one, the others are updates. */
+	for (r = 0; r < n; r++) {
+		if (sqlite3_bind_text(q->find, 1, rows[r]->key, -1, SQLITE_STATIC) != SQLITE_OK)
+			crm_store_die(s, SQLITE_ERROR, "bind");
+		if (crm_store_step(s, q->find) != SQLITE_ROW)
+			crm_die(CRM_EX_SOFTWARE, "store: row with key %s vanished", rows[r]->key);
+		id = sqlite3_column_int64(q->find, 0);
+		sqlite3_reset(q->find);
+		if (id <= before)
+			count(imp, update_row(imp, q, rows[r]->v, id));
+	}
+}
+
+/* Store the rows waiting for insert_group. */
+static void
+flush_pending(crm_importer *imp)
+{
+	insert_group(imp, imp->pending, imp->npending);
+	imp->npending = 0;
+}
+
+/* Queue a row of the keyed table with its key (kept in the batch); a
+ * group never holds one key twice, so a repeated key goes in the next. */
+static void
+queue_row(crm_importer *imp, struct prow *row, const char *key)
+{
+	size_t i, len = strlen(key);
+
+	if (row->key != key)
+		row->key = arena_copy(&imp->wbatch->text, key, len);
+	row->key_hash = crm_fnv1a(key, len, CRM_FNV_SEED);
+	for (i = 0; i < imp->npending; i++)
+		if (imp->pending[i]->key_hash == row->key_hash &&
+		    strcmp(imp->pending[i]->key, row->key) == 0) {
+			flush_pending(imp);
+			break;
+		}
+	imp->pending[imp->npending++] = row;
+	if (imp->npending == MANY)
+		flush_pending(imp);
 }
 
 /* ---- rejections ---- */
@@ -905,6 +1038,7 @@ set_ext_key(crm_importer *imp, const char *ext)
 	crm_buf_puts(&imp->rscratch, ext);
 	imp->row->ext_len = imp->rscratch.len;
 	imp->row->ext_key = arena_copy(&imp->fill->text, imp->rscratch.data, imp->rscratch.len);
+	imp->row->ext_hash = crm_hash_key(imp->rscratch.data, imp->rscratch.len);
 }
 
 static int64_t survivor(crm_importer *imp, int64_t id);
@@ -1019,7 +1153,7 @@ store_customer(crm_importer *imp, struct prow *row)
 
 	/* Identity (SPEC §4): external id, else exact e-mail, else phone. */
 	if (row->ext_key) {
-		if (crm_hash_get(imp->ext_ids, row->ext_key, row->ext_len, &found))
+		if (crm_hash_get_hashed(imp->ext_ids, row->ext_key, row->ext_len, row->ext_hash, &found))
 			id = found < 0 ? -found : found;
 	} else {
 		id = customer_by(imp, imp->by_email, val_str(&v[C_EMAIL]));
@@ -1099,7 +1233,8 @@ row_customer(crm_importer *imp, const struct prow *row, const char *when, const 
 	struct val cv[C_NCOLS];
 
 	imp->created_now = false;
-	if (row->ext_key && crm_hash_get(imp->ext_ids, row->ext_key, row->ext_len, &found))
+	if (row->ext_key &&
+	    crm_hash_get_hashed(imp->ext_ids, row->ext_key, row->ext_len, row->ext_hash, &found))
 		id = found < 0 ? survivor(imp, -found) : found;
 	if (id == 0)
 		id = customer_by(imp, imp->by_email, row->email);
@@ -1207,14 +1342,6 @@ mark_buyer(crm_importer *imp, int64_t id)
 	imp->buyers[byte] |= (unsigned char)(1u << (id % 8));
 }
 
-static void
-count(crm_importer *imp, enum outcome out)
-{
-	imp->counts.added += out == ADDED;
-	imp->counts.updated += out == UPDATED;
-	imp->counts.unchanged += out == UNCHANGED;
-}
-
 static const char *
 prepare_order(crm_importer *imp)
 {
@@ -1298,13 +1425,13 @@ static const char *
 store_order(crm_importer *imp, struct prow *row)
 {
 	struct val *v = row->v;
-	int64_t cust, row_id;
+	int64_t cust;
 
 	cust = row_customer(imp, row, v[O_AT].s, row->paid ? "customer" : "lead");
 	if (cust == 0)
 		return crm_buf_str(&imp->wreason);
 	val_int(&v[O_CUSTOMER], cust);
-	count(imp, upsert(imp, &imp->sql, v, row_key(imp, 'o', row, cust), &row_id));
+	queue_row(imp, row, row_key(imp, 'o', row, cust));
 	/* A customer this row created was created as what the order makes it. */
 	if (row->paid && !imp->created_now)
 		mark_buyer(imp, cust);
@@ -1362,12 +1489,12 @@ static const char *
 store_interaction(crm_importer *imp, struct prow *row)
 {
 	struct val *v = row->v;
-	int64_t cust, row_id;
+	int64_t cust;
 
 	if ((cust = row_customer(imp, row, v[I_AT].s, "lead")) == 0)
 		return crm_buf_str(&imp->wreason);
 	val_int(&v[I_CUSTOMER], cust);
-	count(imp, upsert(imp, &imp->sql, v, row_key(imp, 'i', row, cust), &row_id));
+	queue_row(imp, row, row_key(imp, 'i', row, cust));
 	return NULL;
 }
 
@@ -1427,12 +1554,12 @@ static const char *
 store_ticket(crm_importer *imp, struct prow *row)
 {
 	struct val *v = row->v;
-	int64_t cust, row_id;
+	int64_t cust;
 
 	if ((cust = row_customer(imp, row, v[T_OPENED].s, "lead")) == 0)
 		return crm_buf_str(&imp->wreason);
 	val_int(&v[T_CUSTOMER], cust);
-	count(imp, upsert(imp, &imp->sql, v, row_key(imp, 't', row, cust), &row_id));
+	queue_row(imp, row, row_key(imp, 't', row, cust));
 	return NULL;
 }
 
@@ -1486,17 +1613,41 @@ store_batch(void *arg, void *buf)
 	const char *why;
 	size_t i;
 
+	imp->wbatch = b;
 	if (b->reserve > 0)
 		crm_hash_reserve(imp->ext_ids, crm_hash_count(imp->ext_ids) + b->reserve);
 	for (i = 0; i < b->n; i++) {
+		/* The id map is far bigger than the CPU cache and looked up at
+		 * random: fetch the slot two rows ahead and its key one row
+		 * ahead, so the misses overlap the rows' SQLite work. */
+		if (i + 2 < b->n && b->row[i + 2].ext_key)
+			crm_hash_prefetch(imp->ext_ids, b->row[i + 2].ext_hash);
+		if (i + 1 < b->n && b->row[i + 1].ext_key)
+			crm_hash_prefetch_key(imp->ext_ids, b->row[i + 1].ext_hash);
 		row = &b->row[i];
 		why = row->why ? row->why : store_row(imp, row);
 		if (why)
 			refuse(imp, row, why);
 	}
+	flush_pending(imp);  /* the rows point into b, which goes back now */
 }
 
 /* ---- the run ---- */
+
+/* The largest rowid in table t, or 0. */
+static int64_t
+max_id(crm_store *s, const struct table *t)
+{
+	char *sql = crm_xasprintf("SELECT coalesce(max(id), 0) FROM %s", t->name);
+	sqlite3_stmt *st = crm_store_prepare(s, sql);
+	int64_t id = 0;
+
+	free(sql);
+	if (crm_store_step(s, st) == SQLITE_ROW)
+		id = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return id;
+}
 
 static void
 load_external_ids(crm_importer *imp)
@@ -1593,6 +1744,8 @@ crm_import_start(crm_store *s, const struct crm_import_options *o, const struct 
 	imp->occurrences = crm_hash_new();
 	imp->vocab = crm_vocab_new();
 	load_external_ids(imp);
+	if (imp->table->key_col)
+		imp->max_id = max_id(s, imp->table);
 
 	maybe_drop_indexes(imp);
 
@@ -1716,10 +1869,13 @@ crm_import_finish(crm_importer *imp, const char *sha256_hex, struct crm_import_c
 	crm_vocab_free(imp->vocab);
 	imp->ext_ids = imp->occurrences = NULL;
 	imp->vocab = NULL;
-	/* SQLite's sorter takes as much memory again as the page cache: shrink
-	 * the cache while indexes are built, so the two never add up. */
+	/* SQLite's sorter sorts in runs as big as the page cache (250 pages
+	 * at least) before it merges them: a small cache while the indexes are
+	 * built keeps each run within the CPU cache and the sorter's memory
+	 * off the peak. 4 MiB builds orders_customer in about two thirds of
+	 * the time 16 MiB took, and half of what 64 MiB did. */
 	if (imp->rebuild_index || imp->rebuild_customers)
-		crm_store_exec(s, "PRAGMA cache_size = -16384");
+		crm_store_exec(s, "PRAGMA cache_size = -4096");
 	if (imp->rebuild_index) {
 		crm_store_exec(s, CRM_INDEX_ORDERS_CUSTOMER);
 		imp->rebuild_index = false;
