@@ -429,7 +429,10 @@ main(int argc, char **argv)
 		 * reader that went away does, by SIGPIPE). */
 		if (o.emit && !o.show_map && (emit_status = emit_customers(&o, s, &touched)) != 0)
 			crm_status_merge(&status, emit_status);
-		if (o.dry_run || o.show_map || emit_status != 0)
+		/* A reject file that failed at close (74) undoes the run too:
+		 * on any status but 0 and 65 nothing is written (crm-import(1)). */
+		if (o.dry_run || o.show_map || emit_status != 0 ||
+		    (status != 0 && status != CRM_EX_DATAERR))
 			crm_store_rollback(s);
 		else
 			crm_store_commit(s);
