@@ -1684,11 +1684,12 @@ load_external_ids(crm_importer *imp)
 /* A big file goes faster when the indexes it does not read are built once at
  * the end (a sort) than kept up to date row by row (a random B-tree insert
  * each): orders_customer for an order file; for a customer file, the external
- * id index (the run looks ids up in its own map) and the e-mail, phone and
- * merged_into ones (e-mail and phone come back at once if a row without an
- * id needs them). Worth it when the file adds at least 50,000 rows and more
- * than half as many as the table holds; every index is back before the
- * transaction commits. */
+ * id index (the run looks ids up in its own map) and the e-mail and phone
+ * ones (they come back at once if a row without an id needs them). Worth it
+ * when the file adds at least 50,000 rows and more than half as many as the
+ * table holds; every index is back before the transaction commits.
+ * customers_merged stays: it is partial (merged_into IS NOT NULL), so new
+ * rows add nothing to it, and building it again would cost a table scan. */
 static void
 maybe_drop_indexes(crm_importer *imp)
 {
@@ -1713,7 +1714,6 @@ maybe_drop_indexes(crm_importer *imp)
 	crm_store_exec(imp->store, "DROP INDEX IF EXISTS customers_external");
 	crm_store_exec(imp->store, "DROP INDEX IF EXISTS customers_email");
 	crm_store_exec(imp->store, "DROP INDEX IF EXISTS customers_phone");
-	crm_store_exec(imp->store, "DROP INDEX IF EXISTS customers_merged");
 	imp->rebuild_customers = imp->contacts_unindexed = true;
 }
 
@@ -1816,20 +1816,40 @@ static void
 promote_buyers(crm_importer *imp)
 {
 	crm_store *s = imp->store;
-	sqlite3_stmt *add, *st;
-	size_t i;
+	sqlite3_stmt *add, *add_many, *st;
+	int64_t ids[MANY];
+	crm_buf sql = {0};
+	size_t i, n;
 
 	if (imp->buyers_bytes == 0)
 		return;
 	crm_store_exec(s, "CREATE TEMP TABLE IF NOT EXISTS buyers(id INTEGER PRIMARY KEY)");
 	crm_store_exec(s, "DELETE FROM temp.buyers");
+	/* MANY ids a statement (OR IGNORE: no statement journal, see
+	 * sql_insert_many; the ids are distinct anyway); the rest one by one. */
+	crm_buf_puts(&sql, "INSERT OR IGNORE INTO temp.buyers(id) VALUES (?1)");
+	for (n = 2; n <= MANY; n++)
+		crm_buf_printf(&sql, ", (?%zu)", n);
+	add_many = crm_store_prepare(s, crm_buf_str(&sql));
+	crm_buf_free(&sql);
 	add = crm_store_prepare(s, "INSERT INTO temp.buyers(id) VALUES (?1)");
+	n = 0;
 	for (i = 0; i < imp->buyers_bytes * 8; i++) {
 		if (!(imp->buyers[i / 8] & (1u << (i % 8))))
 			continue;
-		crm_store_bind_int(s, add, 1, (int64_t)i);
+		ids[n++] = (int64_t)i;
+		if (n < MANY)
+			continue;
+		for (n = 0; n < MANY; n++)
+			crm_store_bind_int(s, add_many, (int)n + 1, ids[n]);
+		run(s, add_many);
+		n = 0;
+	}
+	for (i = 0; i < n; i++) {
+		crm_store_bind_int(s, add, 1, ids[i]);
 		run(s, add);
 	}
+	sqlite3_finalize(add_many);
 	sqlite3_finalize(add);
 	/* One undo record for all of them: [[id, updated_at], ...]. */
 	st = crm_store_prepare(s, "INSERT INTO import_undo(import_id, tbl, row_id, old) "
@@ -1890,7 +1910,6 @@ crm_import_finish(crm_importer *imp, const char *sha256_hex, struct crm_import_c
 	if (imp->rebuild_customers) {
 		need_contact_indexes(imp);
 		crm_store_exec(s, CRM_INDEX_CUSTOMERS_EXTERNAL);
-		crm_store_exec(s, CRM_INDEX_CUSTOMERS_MERGED);
 		imp->rebuild_customers = false;
 	}
 	crm_store_exec(s, CRM_STORE_CACHE_PRAGMA);  /* back to what crm_store_open set */
