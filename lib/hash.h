@@ -40,6 +40,9 @@ void crm_hash_prefetch(const crm_hash *h, uint64_t hash);
 void crm_hash_prefetch_key(const crm_hash *h, uint64_t hash);
 bool crm_hash_get_hashed(const crm_hash *h, const void *key, size_t len, uint64_t hash,
                          int64_t *value);
+/* crm_hash_put with the hash given (a prefetched slot is then the one
+ * written, unless the map must grow first). */
+void crm_hash_put_hashed(crm_hash *h, const void *key, size_t len, uint64_t hash, int64_t value);
 
 /* FNV-1a 64-bit hash of bytes, for derived keys too. */
 uint64_t crm_fnv1a(const void *bytes, size_t len, uint64_t seed);

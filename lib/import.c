@@ -1656,14 +1656,33 @@ max_id(crm_store *s, const struct table *t)
 	return id;
 }
 
+/* Put the keys gathered in k (ends at off[0..n)) with their values into
+ * the id map: the slots are prefetched for the whole group first, so their
+ * cache misses overlap instead of coming one after another. */
+static void
+put_ids(crm_hash *h, const crm_buf *k, const size_t *off, const uint64_t *hash,
+        const int64_t *val, size_t n)
+{
+	size_t i, from;
+
+	for (i = 0; i < n; i++)
+		crm_hash_prefetch(h, hash[i]);
+	for (i = 0, from = 0; i < n; from = off[i++])
+		crm_hash_put_hashed(h, k->data + from, off[i] - from, hash[i], val[i]);
+}
+
 static void
 load_external_ids(crm_importer *imp)
 {
+	enum { GROUP = 64 };
 	sqlite3_stmt *st = crm_store_prepare(imp->store,
 		"SELECT external_id, CASE WHEN merged_into IS NULL THEN id ELSE -id END "
 		"FROM customers WHERE source = ?1 AND external_id IS NOT NULL");
 	sqlite3_stmt *count = crm_store_prepare(imp->store, "SELECT coalesce(max(id), 0) FROM customers");
 	crm_buf k = {0};
+	size_t off[GROUP], n = 0, from;
+	uint64_t hash[GROUP];
+	int64_t val[GROUP];
 
 	/* Size the map once (max(id) bounds the count and costs no scan). */
 	if (crm_store_step(imp->store, count) == SQLITE_ROW)
@@ -1671,12 +1690,20 @@ load_external_ids(crm_importer *imp)
 	sqlite3_finalize(count);
 	sqlite3_bind_text(st, 1, imp->opt->source, -1, SQLITE_STATIC);
 	while (crm_store_step(imp->store, st) == SQLITE_ROW) {
-		crm_buf_reset(&k);
+		from = k.len;
 		crm_buf_puts(&k, imp->opt->source);
 		crm_buf_putc(&k, '\x1f');
 		crm_buf_append(&k, sqlite3_column_text(st, 0), (size_t)sqlite3_column_bytes(st, 0));
-		crm_hash_put(imp->ext_ids, k.data, k.len, sqlite3_column_int64(st, 1));
+		off[n] = k.len;
+		hash[n] = crm_hash_key(k.data + from, k.len - from);
+		val[n++] = sqlite3_column_int64(st, 1);
+		if (n == GROUP) {
+			put_ids(imp->ext_ids, &k, off, hash, val, n);
+			crm_buf_reset(&k);
+			n = 0;
+		}
 	}
+	put_ids(imp->ext_ids, &k, off, hash, val, n);
 	sqlite3_finalize(st);
 	crm_buf_free(&k);
 }

@@ -56,7 +56,8 @@ test_add_counts_and_binary_keys(void **state)
 }
 
 /* The streamed look-up (hash given, prefetched first) finds what
- * crm_hash_get finds, before and after a reserve that rehashes at once. */
+ * crm_hash_get finds, before and after a reserve that rehashes at once
+ * (into a table big enough for pages of its own). */
 static void
 test_hashed_lookups_and_reserve(void **state)
 {
@@ -86,6 +87,14 @@ test_hashed_lookups_and_reserve(void **state)
 			assert_int_equal(v, i);
 		}
 	}
+	/* put with the hash given is put */
+	for (i = 6000; i < 7000; i++) {
+		snprintf(key, sizeof key, "\x1f" "C%08d", i);
+		crm_hash_put_hashed(h, key, strlen(key), crm_hash_key(key, strlen(key)), -i);
+		assert_true(crm_hash_get(h, key, strlen(key), &v));
+		assert_int_equal(v, -i);
+	}
+	assert_int_equal(crm_hash_count(h), 6000);
 	/* the empty key hashes like any other */
 	hash = crm_hash_key("", 0);
 	assert_false(crm_hash_get_hashed(h, "", 0, hash, &v));
