@@ -1177,7 +1177,7 @@ store_customer(crm_importer *imp, struct prow *row)
 		run(imp->store, imp->sql.insert);
 		id = sqlite3_last_insert_rowid(crm_store_db(imp->store));
 		if (row->ext_key)
-			crm_hash_put(imp->ext_ids, row->ext_key, row->ext_len, id);
+			crm_hash_put_hashed(imp->ext_ids, row->ext_key, row->ext_len, row->ext_hash, id);
 		out = ADDED;
 	} else {
 		out = update_row(imp, &imp->sql, v, id);
@@ -1269,7 +1269,7 @@ row_customer(crm_importer *imp, const struct prow *row, const char *when, const 
 		run(imp->store, imp->cust_sql.insert);
 		id = sqlite3_last_insert_rowid(crm_store_db(imp->store));
 		if (row->ext_key)
-			crm_hash_put(imp->ext_ids, row->ext_key, row->ext_len, id);
+			crm_hash_put_hashed(imp->ext_ids, row->ext_key, row->ext_len, row->ext_hash, id);
 		imp->counts.customers_created++;
 	}
 	touch_customer(imp, id);
