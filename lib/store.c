@@ -134,9 +134,11 @@ crm_store_open(const char *path, bool create, int busy_ms)
 	struct stat sb;
 	int rc;
 
-	/* Each crm process uses one connection from one thread: no locking, no
-	 * memory statistics (both cost time per statement). Too late once
-	 * SQLite is initialised, which is harmless. */
+	/* Each crm process uses one connection from one thread at a time: no
+	 * locking, no memory statistics (both cost time per statement). A
+	 * thread that takes the connection over (import's writer, summary's
+	 * orders reader) is the only one to touch it until it is joined. Too
+	 * late once SQLite is initialised, which is harmless. */
 	sqlite3_config(SQLITE_CONFIG_SINGLETHREAD);
 	sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
 	s->path = crm_xstrdup(path);
@@ -148,7 +150,7 @@ crm_store_open(const char *path, bool create, int busy_ms)
 			        "or give --db)", path);
 		create_private_file(path);
 	}
-	/* One connection per process, used by one thread: no mutexes needed. */
+	/* One connection per process, used by one thread at a time: no mutexes needed. */
 	rc = sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL);
 	if (rc != SQLITE_OK)
 		crm_store_die(s, rc, "cannot open");
