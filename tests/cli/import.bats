@@ -561,3 +561,17 @@ dump() {
 	[ "$(q "SELECT count(*) FROM imports")" = "1" ]
 	[ "$(q "PRAGMA integrity_check")" = "ok" ]
 }
+
+@test "leads that bought become customers; over 16,384 of them the undo data is split and --undo restores them all" {
+	awk 'BEGIN{print "customer_id,name,status"; for(i=1;i<=20000;i++) printf "P%d,Name %d,%s\n", i, i, (i % 10 ? "lead" : "customer")}' > pc.csv
+	crm-import -q pc.csv
+	before=$(dump)
+	awk 'BEGIN{print "order_no,customer_id,order_date,amount,status"; for(i=1;i<=20000;i++) printf "PO%d,P%d,2025-05-06,9.90,%s\n", i, i, (i % 7 ? "paid" : "cancelled")}' > po.csv
+	run -0 --separate-stderr crm-import -q po.csv
+	# leads with a paid order (i not a multiple of 7 or 10) are customers now
+	[ "$(q "SELECT count(*) FROM customers WHERE status = 'lead'")" = "$(awk 'BEGIN{for(i=1;i<=20000;i++) if (i % 10 && !(i % 7)) n++; print n}')" ]
+	[ "$(q "SELECT count(*) FROM import_undo WHERE tbl = 'customers_promoted'")" = "2" ]
+	[ "$(q "SELECT sum(json_array_length(old)) FROM import_undo WHERE tbl = 'customers_promoted'")" = "$(awk 'BEGIN{for(i=1;i<=20000;i++) if (i % 10 && i % 7) n++; print n}')" ]
+	run -0 crm-import -q --undo "$(q "SELECT max(id) FROM imports")"
+	[ "$(dump)" = "$before" ]
+}
