@@ -181,7 +181,8 @@ struct table_sql {
 };
 
 struct crm_importer {
-	/* Set up by crm_import_start; read by both threads, written by neither. */
+	/* Set by crm_import_start and crm_import_set_rejects, before the first
+	 * batch is handed over; then read by both threads, written by neither. */
 	crm_store *store;
 	const struct crm_import_options *opt;
 	const struct crm_mapping *map;
