@@ -301,7 +301,7 @@ import_file(const struct options *o, struct crm_import_options *io, crm_store *s
 	struct sha256_ctx sha;
 	char hex[2 * SHA256_DIGEST_SIZE + 1], *rpath;
 	struct crm_import_counts counts;
-	const char *why, *hdr, *sheet;
+	const char *hdr, *sheet;
 	size_t n, hlen;
 	const int64_t *ids;
 	int rc, status = 0;
@@ -345,6 +345,8 @@ import_file(const struct options *o, struct crm_import_options *io, crm_store *s
 	/* A workbook's size says little about its rows (it is compressed). */
 	io->expected_rows = sheet ? 0 : estimate_rows(file, hlen);
 	imp = crm_import_start(s, io, m, strcmp(file, "-") == 0 ? "<stdin>" : file);
+	/* Refused rows go to rj in input order, the first three to stderr too. */
+	crm_import_set_rejects(imp, rj, crm_csv_name(r), sheet);
 	while ((rc = crm_csv_next(r, &rec)) == 1) {
 		sha256_update(&sha, rec->raw_len, (const uint8_t *)rec->raw);
 		bytes_read += rec->raw_len;
@@ -352,27 +354,8 @@ import_file(const struct options *o, struct crm_import_options *io, crm_store *s
 			crm_import_expect(imp, estimate_rows(file, bytes_read / 1000) - 1000);
 		if (rec->error == NULL && blank_record(rec))
 			continue;  /* Excel's trailing ",,,," rows carry nothing */
-		if (rec->error) {
-			crm_import_count_reject(imp);
-			why = record_error(rec, m, &reason, sheet != NULL);
-		} else {
-			why = crm_import_row(imp, (const char *const *)rec->fields, rec->nfields);
-			if (why && sheet) {
-				/* The reject file is CSV: its reason names sheet and row. */
-				crm_buf_reset(&reason);
-				crm_buf_printf(&reason, "sheet '%s' row %ld: %s", sheet, rec->line, why);
-				why = crm_buf_str(&reason);
-			}
-		}
-		if (why) {
-			/* Shown even with --quiet: a cron job must say what went wrong. */
-			if (crm_rejects_count(rj) < 3 && sheet)
-				crm_warn("%s: %s", crm_csv_name(r), why);
-			else if (crm_rejects_count(rj) < 3)
-				crm_warn("%s:%ld: %s", crm_csv_name(r), rec->line, why);
-			if ((rc = crm_rejects_add(rj, rec->raw, rec->raw_len, rec->line, why)) != 0)
-				exit(rc);
-		}
+		crm_import_record(imp, rec, rec->error ? record_error(rec, m, &reason, sheet != NULL)
+		                                       : NULL);
 		crm_progress(&o->common, crm_csv_name(r), ++nrecords);
 	}
 	crm_progress_done(&o->common);
@@ -507,7 +490,10 @@ main(int argc, char **argv)
 		 * reader that went away does, by SIGPIPE). */
 		if (o.emit && !o.show_map && (emit_status = emit_customers(&o, s, &touched)) != 0)
 			crm_status_merge(&status, emit_status);
-		if (o.dry_run || o.show_map || emit_status != 0)
+		/* A reject file that failed at close (74) undoes the run too:
+		 * on any status but 0 and 65 nothing is written (crm-import(1)). */
+		if (o.dry_run || o.show_map || emit_status != 0 ||
+		    (status != 0 && status != CRM_EX_DATAERR))
 			crm_store_rollback(s);
 		else
 			crm_store_commit(s);

@@ -17,6 +17,7 @@ struct slot {
 
 struct crm_hash {
 	struct slot *slots;
+	size_t slot_bytes; /* of a crm_big_calloc'd table, 0 for a small one */
 	size_t cap;        /* power of two */
 	size_t count;
 	crm_buf keys;      /* every key, back to back (at most 4 GiB) */
@@ -36,13 +37,34 @@ crm_fnv1a(const void *bytes, size_t len, uint64_t seed)
 	return h;
 }
 
+/* A table of cap empty slots. A big one (the id map of a big store) gets
+ * pages of its own with huge pages asked for: filling it then takes a page
+ * fault per 2 MiB instead of per 4 KiB. */
+static struct slot *
+new_slots(size_t cap, size_t *bytes)
+{
+	if (cap >= (4u << 20) / sizeof(struct slot))
+		return crm_big_calloc(cap, sizeof(struct slot), bytes);
+	*bytes = 0;
+	return crm_xcalloc(cap, sizeof(struct slot));
+}
+
+static void
+free_slots(struct slot *slots, size_t bytes)
+{
+	if (bytes)
+		crm_big_free(slots, bytes);
+	else
+		free(slots);
+}
+
 crm_hash *
 crm_hash_new(void)
 {
 	crm_hash *h = crm_xcalloc(1, sizeof *h);
 
 	h->cap = 1024;
-	h->slots = crm_xcalloc(h->cap, sizeof *h->slots);
+	h->slots = new_slots(h->cap, &h->slot_bytes);
 	return h;
 }
 
@@ -51,7 +73,7 @@ crm_hash_free(crm_hash *h)
 {
 	if (h == NULL)
 		return;
-	free(h->slots);
+	free_slots(h->slots, h->slot_bytes);
 	crm_buf_free(&h->keys);
 	free(h);
 }
@@ -96,14 +118,15 @@ find(const crm_hash *h, const void *key, size_t len, uint64_t hash)
 	}
 }
 
+/* Move every key into a table of cap slots (a power of two). */
 static void
-grow(crm_hash *h)
+rehash(crm_hash *h, size_t cap)
 {
 	struct slot *old = h->slots;
-	size_t oldcap = h->cap, i, j;
+	size_t oldcap = h->cap, oldbytes = h->slot_bytes, i, j;
 
-	h->cap *= 2;
-	h->slots = crm_xcalloc(h->cap, sizeof *h->slots);
+	h->cap = cap;
+	h->slots = new_slots(h->cap, &h->slot_bytes);
 	for (i = 0; i < oldcap; i++) {
 		if (old[i].hash == 0)
 			continue;
@@ -111,7 +134,13 @@ grow(crm_hash *h)
 			;
 		h->slots[j] = old[i];
 	}
-	free(old);
+	free_slots(old, oldbytes);
+}
+
+static void
+grow(crm_hash *h)
+{
+	rehash(h, h->cap * 2);
 }
 
 void
@@ -121,14 +150,36 @@ crm_hash_reserve(crm_hash *h, size_t n)
 
 	while (n * 10 > cap * 7)
 		cap *= 2;
-	while (h->cap < cap)
-		grow(h);
+	if (cap > h->cap)
+		rehash(h, cap);  /* once, not once per doubling */
+}
+
+uint64_t
+crm_hash_key(const void *key, size_t len)
+{
+	return key_hash(key, len);
+}
+
+void
+crm_hash_prefetch(const crm_hash *h, uint64_t hash)
+{
+	__builtin_prefetch(&h->slots[home(h, hash)]);
+}
+
+void
+crm_hash_prefetch_key(const crm_hash *h, uint64_t hash)
+{
+	const struct slot *sl = &h->slots[home(h, hash)];
+
+	if (sl->hash == hash)
+		__builtin_prefetch(h->keys.data + sl->off);
 }
 
 bool
-crm_hash_get(const crm_hash *h, const void *key, size_t len, int64_t *value)
+crm_hash_get_hashed(const crm_hash *h, const void *key, size_t len, uint64_t hash,
+                    int64_t *value)
 {
-	size_t i = find(h, key, len, key_hash(key, len));
+	size_t i = find(h, key, len, hash);
 
 	if (h->slots[i].hash == 0)
 		return false;
@@ -136,10 +187,15 @@ crm_hash_get(const crm_hash *h, const void *key, size_t len, int64_t *value)
 	return true;
 }
 
-static size_t
-slot_for_write(crm_hash *h, const void *key, size_t len)
+bool
+crm_hash_get(const crm_hash *h, const void *key, size_t len, int64_t *value)
 {
-	uint64_t hash = key_hash(key, len);
+	return crm_hash_get_hashed(h, key, len, key_hash(key, len), value);
+}
+
+static size_t
+slot_for_write(crm_hash *h, const void *key, size_t len, uint64_t hash)
+{
 	size_t i;
 
 	if ((h->count + 1) * 10 > h->cap * 7)
@@ -159,15 +215,15 @@ slot_for_write(crm_hash *h, const void *key, size_t len)
 }
 
 void
-crm_hash_prefetch(const crm_hash *h, const void *key, size_t len)
+crm_hash_put(crm_hash *h, const void *key, size_t len, int64_t value)
 {
-	__builtin_prefetch(&h->slots[home(h, key_hash(key, len))]);
+	crm_hash_put_hashed(h, key, len, key_hash(key, len), value);
 }
 
 void
-crm_hash_put(crm_hash *h, const void *key, size_t len, int64_t value)
+crm_hash_put_hashed(crm_hash *h, const void *key, size_t len, uint64_t hash, int64_t value)
 {
-	size_t i = slot_for_write(h, key, len);  /* may move h->slots: index first */
+	size_t i = slot_for_write(h, key, len, hash);  /* may move h->slots: index first */
 
 	h->slots[i].value = value;
 }
@@ -175,7 +231,7 @@ crm_hash_put(crm_hash *h, const void *key, size_t len, int64_t value)
 int64_t
 crm_hash_add(crm_hash *h, const void *key, size_t len, int64_t delta)
 {
-	size_t i = slot_for_write(h, key, len);
+	size_t i = slot_for_write(h, key, len, key_hash(key, len));
 
 	h->slots[i].value += delta;
 	return h->slots[i].value;

@@ -28,10 +28,21 @@ void crm_hash_put(crm_hash *h, const void *key, size_t len, int64_t value);
 /* Add delta to the value under key (absent counts as 0); returns the new value. */
 int64_t crm_hash_add(crm_hash *h, const void *key, size_t len, int64_t delta);
 size_t crm_hash_count(const crm_hash *h);
-/* Start loading the slot key would take, for a lookup or store a little
- * later (a loop over many keys hides the cache miss of each behind the work
- * on the ones before it). Changes nothing. */
-void crm_hash_prefetch(const crm_hash *h, const void *key, size_t len);
+
+/* Look-ups in a stream, with the cache misses overlapped: the hash of a
+ * key (a pure function, any thread may compute it), then some look-ups
+ * ahead crm_hash_prefetch(hash), a little later crm_hash_prefetch_key(hash)
+ * (which reads the slot fetched by then and starts on the key's bytes), and
+ * at last crm_hash_get_hashed, which is crm_hash_get with the hash given.
+ * The prefetches are hints: they change no result. */
+uint64_t crm_hash_key(const void *key, size_t len);
+void crm_hash_prefetch(const crm_hash *h, uint64_t hash);
+void crm_hash_prefetch_key(const crm_hash *h, uint64_t hash);
+bool crm_hash_get_hashed(const crm_hash *h, const void *key, size_t len, uint64_t hash,
+                         int64_t *value);
+/* crm_hash_put with the hash given (a prefetched slot is then the one
+ * written, unless the map must grow first). */
+void crm_hash_put_hashed(crm_hash *h, const void *key, size_t len, uint64_t hash, int64_t value);
 
 /* FNV-1a 64-bit hash of bytes, for derived keys too. */
 uint64_t crm_fnv1a(const void *bytes, size_t len, uint64_t seed);

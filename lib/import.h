@@ -17,6 +17,10 @@
  * previous values in import_undo, so crm_import_undo() can restore them.
  *
  * The caller owns the transaction (crm_store_begin/commit): a run is atomic.
+ *
+ * Threads: between crm_import_start and crm_import_finish a writer thread
+ * of the importer stores the rows (see import.c); the caller must not use
+ * the store in between, as SQLite runs single-threaded (store.c).
  */
 #ifndef CRM_IMPORT_H
 #define CRM_IMPORT_H
@@ -27,6 +31,7 @@
 #include "config.h"
 #include "csvio.h"
 #include "mapping.h"
+#include "reject.h"
 #include "store.h"
 
 struct crm_import_options {
@@ -53,18 +58,31 @@ typedef struct crm_importer crm_importer;
  * and must outlive the importer. */
 crm_importer *crm_import_start(crm_store *s, const struct crm_import_options *o,
                                const struct crm_mapping *m, const char *file);
-/* Import one data row. Returns NULL when it was stored (or already was), or
- * the reason it was refused (owned by the importer, valid until the next
- * call), e.g. 'column "下单时间": cannot read "2024-13-40" as a date'. */
-const char *crm_import_row(crm_importer *imp, const char *const *fields, size_t n);
+/* Where rows refused from now on go, and the input's name for the first
+ * three, which are also shown on stderr ("NAME:LINE: reason"). sheet: the
+ * workbook sheet the rows come from, or NULL for CSV/TSV; its reasons read
+ * "sheet 'NAME' row N: reason" (the reject file of a workbook is CSV, whose
+ * own line numbers are not the sheet's). All are borrowed until
+ * crm_import_finish. Without it refused rows are only counted. */
+void crm_import_set_rejects(crm_importer *imp, crm_rejects *rj, const char *name,
+                            const char *sheet);
+/* Import one data record, or refuse it: refused is the reason the caller
+ * already has (an unreadable record; a workbook's names sheet and cell
+ * itself), else NULL. The row is prepared here
+ * (fields normalised, bad values refused) and stored by the importer's
+ * writer thread, in input order; a refused row goes to the reject file with
+ * its reason, e.g. 'column "下单时间": cannot read "2024-13-40" as a date'.
+ * rec is not used after the call returns. A reject file that cannot be
+ * written, like a store error, ends the process with its exit status (the
+ * transaction is never committed). */
+void crm_import_record(crm_importer *imp, const struct crm_csv_record *rec, const char *refused);
 /* A better estimate of the rows still to come (from the length of the rows
  * read so far): the id map of a customer import is sized once for them
  * instead of doubling as it fills. */
 void crm_import_expect(crm_importer *imp, long long rows);
-/* Count a row refused before it reached the importer (unreadable record). */
-void crm_import_count_reject(crm_importer *imp);
-/* Finish: derived updates (leads that bought become customers), counts and
- * the file's sha256 into the log. Returns the import id. */
+/* Finish: wait until every row is stored, then derived updates (leads that
+ * bought become customers), counts and the file's sha256 into the log.
+ * Returns the import id. */
 int64_t crm_import_finish(crm_importer *imp, const char *sha256_hex,
                           struct crm_import_counts *counts);
 /* Customers this run touched (rowids, sorted, unique; empty unless

@@ -961,7 +961,7 @@ read_known(crm_remind *r, crm_store *s)
 		memcpy(k->due, due ? due : "", dlen);
 		k->due[dlen] = '\0';
 		k->snooze_over = until != NULL && strcmp(until, r->today_text) <= 0;
-		crm_hash_prefetch(r->by_key, key, len);
+		crm_hash_prefetch(r->by_key, crm_hash_key(key, len));
 		b.at[b.n] = b.keys.len;
 		crm_buf_append(&b.keys, key, len);
 		b.len[b.n] = len;
@@ -1176,7 +1176,7 @@ crm_remind_store(crm_remind *r, crm_store *s, crm_summary *sum, const uint8_t *s
 		if (i + 8 < r->nprops) {
 			const char *ahead = arena_str(r, r->props[i + 8].key);
 
-			crm_hash_prefetch(r->by_key, ahead, strlen(ahead));
+			crm_hash_prefetch(r->by_key, crm_hash_key(ahead, strlen(ahead)));
 		}
 		match(r, s, sum, &st, &r->props[i]);
 	}

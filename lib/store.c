@@ -146,9 +146,13 @@ crm_store_open(const char *path, bool create, int busy_ms)
 	struct stat sb;
 	int rc;
 
-	/* A crm process uses one connection from one thread: no locking, no
-	 * memory statistics (both cost time per statement); unless it asked
-	 * for threads. Too late once SQLite is initialised, which is harmless. */
+	/* Each crm process uses one connection from one thread at a time: no
+	 * locking, no memory statistics (both cost time per statement); unless
+	 * it asked for threads (crm_store_threads: crm-remind's second
+	 * connection). A thread that takes the connection over (import's
+	 * writer, summary's fold stage never touches it) is the only one to
+	 * touch it until it is joined. Too late once SQLite is initialised,
+	 * which is harmless. */
 	if (!threads)
 		sqlite3_config(SQLITE_CONFIG_SINGLETHREAD);
 	sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);

@@ -63,6 +63,7 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
 # Largest number in the files given (one peak RSS in KB per file).
 maxkb() { cat "$@" 2>/dev/null | awk '$1 + 0 > m { m = $1 + 0 } END { print m + 0 }'; }
 
+load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 rows=
 for size in $BENCH_SIZES; do
 	set -- $(sizes_of "$size")
@@ -113,19 +114,23 @@ for size in $BENCH_SIZES; do
 	j=$d/hyperfine.json
 	cm=$(jq '.results[0].median' "$j") cmin=$(jq '.results[0].min' "$j")
 	sm=$(jq '.results[1].median' "$j") smin=$(jq '.results[1].min' "$j")
+	# CPU time (user + system, mean over the runs): crm-import uses two
+	# threads, so its CPU time can exceed its wall time.
+	ccpu=$(jq '.results[0].user + .results[0].system' "$j")
+	scpu=$(jq '.results[1].user + .results[1].system' "$j")
 	crss="$(mb "$(maxkb "$w"/cust.*.rss)") customers / $(mb "$(maxkb "$w"/ord.*.rss)") orders"
 	srss=$(mb "$(maxkb "$w"/peer.*.rss)")
 	label="$size ($(printf %s "$nc" | sed ':a;s/\B[0-9]\{3\}\>/,&/;ta') / $(printf %s "$no" | sed ':a;s/\B[0-9]\{3\}\>/,&/;ta'))"
-	rows="$rows| $label | crm-import | $(fmt "$cm") | $(fmt "$cmin") | $(ratio "$cm" "$sm") | $(ratio "$cmin" "$smin") | $crss | $runs |
-| $label | sqlite3 .import + indexes | $(fmt "$sm") | $(fmt "$smin") | 1.00 | 1.00 | $srss | $runs |
+	rows="$rows| $label | crm-import | $(fmt "$cm") | $(fmt "$cmin") | $(ratio "$cm" "$sm") | $(ratio "$cmin" "$smin") | $(fmt "$ccpu") | $crss | $runs |
+| $label | sqlite3 .import + indexes | $(fmt "$sm") | $(fmt "$smin") | 1.00 | 1.00 | $(fmt "$scpu") | $srss | $runs |
 "
 done
 
 {
 	echo "# crm-import benchmark — $(date +%Y-%m-%d)"
 	echo
-	echo "| size (customers / orders) | tool | median s | min s | ratio crm/sqlite3 (median) | ratio (min) | peak RSS MB | runs |"
-	echo "|---|---|---:|---:|---:|---:|---|---:|"
+	echo "| size (customers / orders) | tool | median s | min s | ratio crm/sqlite3 (median) | ratio (min) | user+sys s (mean) | peak RSS MB | runs |"
+	echo "|---|---|---:|---:|---:|---:|---:|---|---:|"
 	printf %s "$rows"
 	echo
 	echo "- commit: $commit (at the start of the run)"
@@ -133,6 +138,7 @@ done
 	echo "- sqlite3: $(sqlite3 --version | cut -d' ' -f1-2)"
 	echo "- hyperfine: $(hyperfine --version | cut -d' ' -f2)"
 	echo "- CPU: $(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: //'), nproc $(nproc)"
+	echo "- load average before / after: $load_before / $(cut -d' ' -f1-3 /proc/loadavg) (a shared machine shows it here)"
 	echo "- seed $BENCH_SEED; data and hyperfine JSON in $BENCH_DIR/SIZE/"
 	echo "- peak RSS: /usr/bin/time -f %M, max over the timed runs; crm-import per file (customers run, orders run)"
 } | tee "$BENCH_OUT"

@@ -497,3 +497,81 @@ dump() {
 	run -0 --separate-stderr crm-import --delimiter ';' --encoding gbk semi.csv
 	[ "$(q "SELECT name FROM customers WHERE external_id = 'C001'")" = "陈小明" ]
 }
+
+# The writer thread refuses rows the reader passed (unknown customer), the
+# reader refuses bad fields; over many batches the reject file and the first
+# three warnings still follow the input's line order.
+@test "rejects from reading and from storing stay in input order across batches" {
+	awk 'BEGIN{print "customer_id,name"; for(i=1;i<=50;i++) printf "K%d,Name %d\n", i, i}' > kc.csv
+	crm-import -q kc.csv
+	awk 'BEGIN{print "order_no,customer_id,order_date,amount";
+		for(i=1;i<=3000;i++) {
+			c = "K" (1 + i % 50); d = "2025-03-04"; a = "10.50"
+			if (i % 11 == 0) c = "NOPE" i          # refused by the writer
+			if (i % 7 == 0) d = "2025-13-45"       # refused by the reader
+			if (i % 13 == 0) a = "-5" ; if (i % 13 == 0 && i % 2) a = "x"
+			if (i % 500 == 0) { printf "R%d,%s,%s\n", i, c, d; continue }  # ragged
+			printf "R%d,%s,%s,%s\n", i, c, d, a
+		}}' > ko.csv
+	awk -F, 'NR>1 { i = NR - 1; if (i % 500 == 0 || i % 7 == 0 || i % 11 == 0 || (i % 13 == 0 && i % 2)) print NR }' ko.csv > want
+	run -65 --separate-stderr crm-import ko.csv
+	[ "$(wc -l < want)" = "758" ]
+	[[ "$stderr" == *"ko.csv: 3,000 rows — 2,242 new, 0 updated, 0 unchanged, 758 rejected → ko.rejects.csv"* ]]
+	# the _line column (before the quoted reason), in file order, is
+	# exactly the lines refused
+	sed -E '1d; s/^[^"]*,([0-9]+),".*/\1/' ko.rejects.csv > got
+	diff want got
+	# each kind of reason is there, from both threads
+	grep -q '^R11,NOPE11,2025-03-04,10.50,12,"unknown customer ""NOPE11""' ko.rejects.csv
+	grep -qxF 'R7,K8,2025-13-45,10.50,8,"column ""order_date"": cannot read ""2025-13-45"" as a date"' ko.rejects.csv
+	grep -qxF 'R13,K14,2025-03-04,x,14,"column ""amount"": cannot read ""x"" as an amount"' ko.rejects.csv
+	grep -qxF 'R500,K1,2025-03-04,501,"row has 3 fields; the header has 4"' ko.rejects.csv
+	# the first three warnings are the first three rejected lines
+	[ "$(printf '%s\n' "$stderr" | grep -o '^crm-import: ko.csv:[0-9][0-9]*' | cut -d: -f3 | paste -sd,)" = "8,12,14" ]
+	[ "$(q "SELECT count(*) FROM orders")" = "2242" ]
+	# a refund is stored (amount -5), not refused
+	[ "$(q "SELECT status FROM orders WHERE order_no = 'R26'")" = "refunded" ]
+}
+
+@test "a reject file on a full disk: exit 74 and the store unchanged, whether it fails early or at close" {
+	crm-import -q customers_zh.csv
+	before=$(dump)
+	# four short rejects: the write fails only when the file is closed
+	run -74 --separate-stderr crm-import --rejects /dev/full orders_zh.csv
+	[[ "$stderr" == *"/dev/full: write error"* ]]
+	[ "$(dump)" = "$before" ]
+	# thousands of rejects: the writer thread fails part way and ends the run
+	awk 'BEGIN{print "order_no,customer_id,order_date,amount"; for(i=1;i<=20000;i++) printf "F%d,%s,2025-01-02,1\n", i, (i % 3 ? "C001" : "NOBODY" i)}' > full.csv
+	run -74 --separate-stderr crm-import --rejects /dev/full full.csv
+	[[ "$stderr" == *"/dev/full: write error"* ]]
+	[ "$(dump)" = "$before" ]
+	[ "$(q "SELECT count(*) FROM imports")" = "1" ]
+}
+
+@test "a store error in the writer thread ends the run with its status and the store unchanged" {
+	crm-import -q customers_zh.csv
+	# a trigger makes one insert fail deep into the file, after many rows
+	# were stored and rejected
+	q "CREATE TRIGGER boom BEFORE INSERT ON orders WHEN NEW.order_no = 'W9001' BEGIN SELECT RAISE(ABORT, 'boom'); END"
+	before=$(dump)
+	awk 'BEGIN{print "order_no,customer_id,order_date,amount"; for(i=1;i<=12000;i++) printf "W%d,%s,2025-01-02,%s\n", i, (i % 5 ? "C001" : "NOBODY"), (i % 7 ? "1" : "x")}' > w.csv
+	run -70 --separate-stderr crm-import w.csv
+	[[ "$stderr" == *"store $CRM_DB: query: boom"* ]]
+	[ "$(dump)" = "$before" ]
+	[ "$(q "SELECT count(*) FROM imports")" = "1" ]
+	[ "$(q "PRAGMA integrity_check")" = "ok" ]
+}
+
+@test "leads that bought become customers; over 16,384 of them the undo data is split and --undo restores them all" {
+	awk 'BEGIN{print "customer_id,name,status"; for(i=1;i<=20000;i++) printf "P%d,Name %d,%s\n", i, i, (i % 10 ? "lead" : "customer")}' > pc.csv
+	crm-import -q pc.csv
+	before=$(dump)
+	awk 'BEGIN{print "order_no,customer_id,order_date,amount,status"; for(i=1;i<=20000;i++) printf "PO%d,P%d,2025-05-06,9.90,%s\n", i, i, (i % 7 ? "paid" : "cancelled")}' > po.csv
+	run -0 --separate-stderr crm-import -q po.csv
+	# leads with a paid order (i not a multiple of 7 or 10) are customers now
+	[ "$(q "SELECT count(*) FROM customers WHERE status = 'lead'")" = "$(awk 'BEGIN{for(i=1;i<=20000;i++) if (i % 10 && !(i % 7)) n++; print n}')" ]
+	[ "$(q "SELECT count(*) FROM import_undo WHERE tbl = 'customers_promoted'")" = "2" ]
+	[ "$(q "SELECT sum(json_array_length(old)) FROM import_undo WHERE tbl = 'customers_promoted'")" = "$(awk 'BEGIN{for(i=1;i<=20000;i++) if (i % 10 && i % 7) n++; print n}')" ]
+	run -0 crm-import -q --undo "$(q "SELECT max(id) FROM imports")"
+	[ "$(dump)" = "$before" ]
+}
