@@ -375,6 +375,10 @@ date_rules_setup() {
 	run -0 crm-remind -q --all --config f.yaml --as-of 2026-11-23
 	printf '%s\n' "${lines[@]}" | grep -F ',bday,' | grep -qF ',Sam Li,'
 	printf '%s\n' "${lines[@]}" | grep -F ',bday,' | grep -qF 'birthday 2026-11-28 is in 5 days'
+	# a column of the input stream (crm-segment ... | mlr join ... | crm-remind)
+	printf 'remind:\n  date_rules:\n    renewal:\n      column: renew_on\n      days_ahead: 10\n' > s.yaml
+	run -0 --separate-stderr bash -c "printf 'customer_id,renew_on\n1,2026-11-30\n4,30/11/2026\n' | crm-remind -q --config s.yaml --as-of 2026-11-23"
+	[ "$(printf '%s\n' "${lines[@]}" | grep -cF 'renew_on 2026-11-30 is in 7 days')" -eq 2 ]
 	printf 'remind:\n  date_rules:\n    cadence:\n      column: contract_end\n    x:\n      days_ahead: 3\n    y:\n      column: a\n      priority: soon\n      colum: b\n' > bad.yaml
 	run -78 --separate-stderr crm-remind --all --config bad.yaml
 	[[ "$stderr" == *'bad.yaml:6: remind.date_rules.x: no column given'* ]]
