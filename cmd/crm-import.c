@@ -46,6 +46,8 @@ static const char usage[] =
 	"                         and columns, import nothing\n"
 	"  -r, --rejects FILE     reject file (default: NAME.rejects.csv beside an input\n"
 	"                         NAME.csv; stdin.rejects.csv for standard input)\n"
+	"      --redact           no personal data in the reject file and messages:\n"
+	"                         contacts masked, names and notes cut to a letter\n"
 	"  -n, --dry-run          check everything, write nothing to the store\n"
 	"  -m, --map              show how the columns map to fields, import nothing\n"
 	"      --emit             write the customers imported as a stream on stdout\n"
@@ -57,7 +59,7 @@ static const char usage[] =
 	"or store I/O error, 75 store busy, 78 configuration error (see crm-import(1)).\n";
 
 enum { OPT_SOURCE = 1, OPT_CREATE_MISSING, OPT_EMIT, OPT_LIST, OPT_UNDO, OPT_SHEET,
-       OPT_LIST_SHEETS };
+       OPT_LIST_SHEETS, OPT_REDACT };
 
 static const struct option longopts[] = {
 	{"kind", required_argument, NULL, 'k'},
@@ -73,6 +75,7 @@ static const struct option longopts[] = {
 	{"undo", required_argument, NULL, OPT_UNDO},
 	{"sheet", required_argument, NULL, OPT_SHEET},
 	{"list-sheets", no_argument, NULL, OPT_LIST_SHEETS},
+	{"redact", no_argument, NULL, OPT_REDACT},
 	CRM_CLI_COMMON_OPTIONS,
 	{NULL, 0, NULL, 0},
 };
@@ -81,7 +84,7 @@ struct options {
 	struct crm_common common;
 	enum crm_kind kind;
 	const char *source;
-	bool create_missing, dry_run, show_map, emit, list, list_sheets;
+	bool create_missing, dry_run, show_map, emit, list, list_sheets, redact;
 	long long undo_id;             /* 0: no --undo */
 	const char *rejects;
 	struct crm_csv_options csv;
@@ -155,6 +158,9 @@ parse_options(int argc, char **argv, struct options *o)
 			if (*optarg == '\0')
 				crm_cli_usage_error("option '--sheet': give a sheet name or number");
 			o->csv.sheet = optarg;
+			break;
+		case OPT_REDACT:
+			o->redact = true;
 			break;
 		case OPT_LIST_SHEETS:
 			o->list_sheets = true;
@@ -302,6 +308,7 @@ import_file(const struct options *o, struct crm_import_options *io, crm_store *s
 	char hex[2 * SHA256_DIGEST_SIZE + 1], *rpath;
 	struct crm_import_counts counts;
 	const char *hdr, *sheet;
+	crm_buf redacted_header = {0};
 	size_t n, hlen;
 	const int64_t *ids;
 	int rc, status = 0;
@@ -339,8 +346,19 @@ import_file(const struct options *o, struct crm_import_options *io, crm_store *s
 	sha256_init(&sha);
 	sha256_update(&sha, hlen, (const uint8_t *)hdr);
 	rpath = rejects_path(o, file);
-	rj = crm_rejects_new(rpath, crm_csv_encoding(r), crm_csv_delimiter(r), hdr, hlen);
-	crm_rejects_set_bom(rj, crm_csv_had_bom(r));
+	if (o->redact) {
+		/* Masked rows are rebuilt from the fields: a UTF-8 file (with a
+		 * BOM, for Excel) with a header rebuilt the same way. */
+		io->reject_delimiter = crm_csv_delimiter(r) == '\t' ? '\t' : ',';
+		crm_import_redact_line(NULL, (const char *const *)m->headers, m->ncols,
+		                       io->reject_delimiter, &redacted_header);
+		rj = crm_rejects_new(rpath, "UTF-8", io->reject_delimiter, redacted_header.data,
+		                     redacted_header.len);
+		crm_rejects_set_bom(rj, true);
+	} else {
+		rj = crm_rejects_new(rpath, crm_csv_encoding(r), crm_csv_delimiter(r), hdr, hlen);
+		crm_rejects_set_bom(rj, crm_csv_had_bom(r));
+	}
 	free(rpath);
 	/* A workbook's size says little about its rows (it is compressed). */
 	io->expected_rows = sheet ? 0 : estimate_rows(file, hlen);
@@ -376,6 +394,7 @@ import_file(const struct options *o, struct crm_import_options *io, crm_store *s
 	if (counts.rejected > 0)
 		status = CRM_EX_DATAERR;
 	crm_status_merge(&status, crm_rejects_close(rj));
+	crm_buf_free(&redacted_header);
 	crm_import_free(imp);
 	crm_mapping_free(m);
 	crm_csv_close(r);
@@ -479,7 +498,10 @@ main(int argc, char **argv)
 		if (status == 0 && !o.common.quiet)
 			fprintf(stderr, "import %lld undone\n", o.undo_id);
 	} else {
-		io = (struct crm_import_options){o.source, o.create_missing, cfg, o.now, o.emit, 0};
+		io = (struct crm_import_options){ .source = o.source,
+		                                  .create_missing = o.create_missing, .cfg = cfg,
+		                                  .now = o.now, .collect_customers = o.emit,
+		                                  .redact = o.redact, .reject_delimiter = ',' };
 		if (bulk_load(argc - optind, argv + optind, crm_store_path(s)))
 			crm_store_bulk(s);
 		crm_store_begin(s);

@@ -14,7 +14,7 @@ _crm_tools=(import dedupe segment score report remind forget)
 
 declare -A _crm_opts=(
 	[import]="-k --kind --source --create-missing -e --encoding -d --delimiter
-		-r --rejects -n --dry-run -m --map --emit --list --undo --sheet --list-sheets
+		-r --rejects --redact -n --dry-run -m --map --emit --list --undo --sheet --list-sheets
 		--db --config --as-of -q --quiet -t --tsv --excel-safe -h --help --version"
 	[dedupe]="--merge --review --apply --undo --list-merges --stream --ignore
 		--encoding --sheet --merge-threshold --review-threshold --all-pairs --explain --mask

@@ -37,6 +37,7 @@ set -g __crm_opts_import \
     'e|encoding|r|input encoding|utf-8 gbk gb18030 big5 utf-16' \
     'd|delimiter|r|input delimiter|, tab ;' \
     'r|rejects|r|reject file|@file' \
+    '|redact||no personal data in the reject file and messages|' \
     'n|dry-run||check everything, write nothing to the store|' \
     'm|map||show how the columns map to fields, import nothing|' \
     '|emit||write the customers imported as a stream on stdout|' \

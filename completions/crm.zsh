@@ -34,6 +34,7 @@ _crm_specs_import=(
   '(-e --encoding)'{-e+,--encoding=}'[input encoding]:encoding:(utf-8 gbk gb18030 big5 utf-16)'
   '(-d --delimiter)'{-d+,--delimiter=}'[input delimiter]:delimiter:((,\:comma tab\:tab \;\:semicolon))'
   '(-r --rejects)'{-r+,--rejects=}'[reject file]:reject file:_files'
+  '--redact[no personal data in the reject file and messages]'
   '(-n --dry-run)'{-n,--dry-run}'[check everything, write nothing]'
   '(-m --map)'{-m,--map}'[show how the columns map to fields]'
   '--emit[write the customers imported as a stream]'

@@ -192,6 +192,9 @@ struct crm_importer {
 	crm_rejects *rejects;          /* where refused rows go (borrowed), or NULL */
 	const char *input_name;        /* the file's name in messages */
 	const char *sheet;             /* the workbook sheet of the rows, or NULL */
+	crm_buf redacted;              /* --redact: the reader's masked line */
+	crm_buf shown, wshown;         /* a value as the reader's and the writer's
+	                                  reasons show it (shown()) */
 
 	/* The reader's (calling thread's) state. */
 	crm_vocab *vocab;              /* status, channel, ... words, remembered */
@@ -813,6 +816,117 @@ refuse(crm_importer *imp, const struct prow *row, const char *why)
 		exit(rc);
 }
 
+/* A field whose values identify or describe a person (--redact). Columns
+ * of no field are imported as extra data and may hold anything: masked. */
+static bool
+personal(enum crm_field f)
+{
+	switch (f) {
+	case F_NONE: case F_NAME: case F_COMPANY: case F_EMAIL: case F_PHONE:
+	case F_BIRTHDAY: case F_NOTES: case F_SUMMARY:
+		return true;
+	default:
+		return false;
+	}
+}
+
+/* Digits in s: a customer reference with many is a phone number. */
+static size_t
+count_digits(const char *s)
+{
+	size_t n = 0;
+
+	for (; *s; s++)
+		n += *s >= '0' && *s <= '9';
+	return n;
+}
+
+/* value as --redact shows it: e-mail addresses and phone numbers masked
+ * (crm_mask_contact), other text (and a contact that does not read as one)
+ * cut to its first character and "***". */
+static void
+redact_value(enum crm_field f, const char *value, crm_buf *out)
+{
+	char masked[256];
+	size_t first;
+
+	crm_buf_reset(out);
+	if (*value == '\0')
+		return;
+	if (strchr(value, '@') != NULL || f == F_PHONE || f == F_CUSTOMER_REF) {
+		crm_mask_contact(value, masked, sizeof masked);
+		if (strcmp(masked, value) != 0) {
+			crm_buf_puts(out, masked);
+			return;
+		}
+	}
+	for (first = 1; value[first] != '\0' && (value[first] & 0xC0) == 0x80; first++)
+		;
+	crm_buf_append(out, value, first);
+	crm_buf_puts(out, "***");
+}
+
+/* One CSV field (RFC 4180 quoting) onto line. */
+static void
+put_csv_field(crm_buf *line, const char *v, char delim)
+{
+	const char *p;
+
+	if (strchr(v, delim) == NULL && strpbrk(v, "\"\r\n") == NULL) {
+		crm_buf_puts(line, v);
+		return;
+	}
+	crm_buf_putc(line, '"');
+	for (p = v; *p; p++) {
+		if (*p == '"')
+			crm_buf_putc(line, '"');
+		crm_buf_putc(line, *p);
+	}
+	crm_buf_putc(line, '"');
+}
+
+void
+crm_import_redact_line(const struct crm_mapping *m, const char *const *fields, size_t n,
+                       char delim, crm_buf *out)
+{
+	crm_buf v = {0};
+	size_t c;
+
+	crm_buf_reset(out);
+	for (c = 0; c < n; c++) {
+		enum crm_field f = m != NULL && c < m->ncols ? m->col_field[c] : F_NONE;
+
+		if (c > 0)
+			crm_buf_putc(out, delim);
+		if (fields[c] == NULL)
+			continue;
+		if (m == NULL || (c < m->ncols && m->col_ignored[c]))
+			put_csv_field(out, fields[c], delim);
+		else if (personal(f) || (f == F_CUSTOMER_REF && (strchr(fields[c], '@') != NULL ||
+		                                                  count_digits(fields[c]) >= 7))) {
+			redact_value(f, fields[c], &v);
+			put_csv_field(out, crm_buf_str(&v), delim);
+		} else
+			put_csv_field(out, fields[c], delim);
+	}
+	crm_buf_putc(out, '\n');
+	crm_buf_free(&v);
+}
+
+/* A value quoted in a reason: as read, or under --redact as redact_value
+ * shows it (valid until the next call). */
+static const char *
+shown(const crm_importer *imp, crm_buf *buf, enum crm_field f, const char *value)
+{
+	if (!imp->opt->redact || value == NULL)
+		return value;
+	/* A customer reference is an id unless it reads as a contact. */
+	if (f == F_CUSTOMER_REF && strchr(value, '@') == NULL && count_digits(value) < 7)
+		return value;
+	redact_value(f, value, buf);
+	return crm_buf_str(buf);
+}
+
 /* ---- field readers that can reject (the reader's) ---- */
 
 /* The raw text of field f in this row, or NULL when absent or blank. */
@@ -884,7 +998,8 @@ date_field(crm_importer *imp, enum crm_field f, struct crm_datetime *dt, char *o
 		order = (enum crm_date_order)((int)order | CRM_DATE_NO_ROC);
 	if (crm_date_parse(r, order, true, dt) != 0) {
 		*bad = true;
-		reject(imp, "column \"%s\": cannot read \"%s\" as a date", header(imp, f), r);
+		reject(imp, "column \"%s\": cannot read \"%s\" as a date", header(imp, f),
+		       personal(f) ? shown(imp, &imp->shown, f, r) : r);
 		return NULL;
 	}
 	crm_datetime_format(dt, out);
@@ -992,7 +1107,7 @@ contacts(crm_importer *imp, enum crm_field f, char **main, char **extras)
 	}
 	return 0;
 bad:
-	reject(imp, "column \"%s\": cannot read \"%s\" as %s", imp->map->headers[c], r,
+	reject(imp, "column \"%s\": cannot read \"%s\" as %s", imp->map->headers[c], shown(imp, &imp->shown, f, r),
 	       f == F_PHONE ? "a phone number" : "an e-mail address");
 	free(*main);
 	*main = NULL;
@@ -1262,7 +1377,9 @@ row_customer(crm_importer *imp, const struct prow *row, const char *when, const 
 	if (id == 0 && !imp->opt->create_missing) {
 		wreject(imp, "unknown customer \"%s\" (no customer with that id, e-mail or phone; "
 		        "import the customers first, or use --create-missing)",
-		        row->ref ? row->ref : row->email ? row->email : row->phone);
+		        row->ref ? shown(imp, &imp->wshown, F_CUSTOMER_REF, row->ref) :
+		        shown(imp, &imp->wshown, row->email ? F_EMAIL : F_PHONE,
+		              row->email ? row->email : row->phone));
 		return 0;
 	}
 	if (id == 0) {
@@ -1831,8 +1948,15 @@ crm_import_record(crm_importer *imp, const struct crm_csv_record *rec, const cha
 	memset(imp->row, 0, sizeof *imp->row);
 	imp->rows_read++;
 	imp->row->line = rec->line;
-	imp->row->raw = arena_copy(&b->text, rec->raw, rec->raw_len);
-	imp->row->raw_len = rec->raw_len;
+	if (imp->opt->redact) {
+		crm_import_redact_line(imp->map, (const char *const *)rec->fields, rec->nfields,
+		                       imp->opt->reject_delimiter, &imp->redacted);
+		imp->row->raw = arena_copy(&b->text, imp->redacted.data, imp->redacted.len);
+		imp->row->raw_len = imp->redacted.len;
+	} else {
+		imp->row->raw = arena_copy(&b->text, rec->raw, rec->raw_len);
+		imp->row->raw_len = rec->raw_len;
+	}
 	imp->row->located = refused != NULL && imp->sheet != NULL;
 	why = refused ? refused : prepare_row(imp, (const char *const *)rec->fields, rec->nfields);
 	if (why)
@@ -2034,6 +2158,9 @@ crm_import_free(crm_importer *imp)
 	if (imp == NULL)
 		return;
 	stop_writer(imp);
+	crm_buf_free(&imp->redacted);
+	crm_buf_free(&imp->shown);
+	crm_buf_free(&imp->wshown);
 	for (i = 0; i < NBATCHES; i++) {
 		if (imp->batches[i])
 			arena_free(&imp->batches[i]->text);

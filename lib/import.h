@@ -30,6 +30,7 @@
 
 #include "config.h"
 #include "csvio.h"
+#include "diag.h"
 #include "mapping.h"
 #include "reject.h"
 #include "store.h"
@@ -40,6 +41,9 @@ struct crm_import_options {
 	const struct crm_config *cfg;    /* currency, rates, phone region, date order */
 	const char *now;                 /* "YYYY-MM-DD HH:MM:SS" for created/updated */
 	bool collect_customers;          /* remember touched customers (for --emit) */
+	bool redact;                     /* --redact: no personal data in rejects and
+	                                    messages (crm_import_redact_line) */
+	char reject_delimiter;           /* --redact: the masked lines' delimiter */
 	long long expected_rows;         /* estimate of the rows to come, 0 if unknown */
 };
 
@@ -76,6 +80,14 @@ void crm_import_set_rejects(crm_importer *imp, crm_rejects *rj, const char *name
  * written, like a store error, ends the process with its exit status (the
  * transaction is never committed). */
 void crm_import_record(crm_importer *imp, const struct crm_csv_record *rec, const char *refused);
+/* --redact: the row as one CSV line (delimiter delim, "\n" end) with the
+ * personal columns masked — e-mails and phones as crm_mask_contact shows
+ * them, names, companies, birthdays, notes, summaries and columns of no
+ * field (imported as extra) as their first character and "***"; ids,
+ * dates, amounts, statuses stay. m NULL: nothing masked (a header). Replaces
+ * the line in *out. */
+void crm_import_redact_line(const struct crm_mapping *m, const char *const *fields, size_t n,
+                            char delim, crm_buf *out);
 /* A better estimate of the rows still to come (from the length of the rows
  * read so far): the id map of a customer import is sized once for them
  * instead of doubling as it fills. */
