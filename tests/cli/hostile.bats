@@ -37,7 +37,7 @@ print(','.join(['W1', 'wide'] + ['v'] * 10000))" > wide.csv
 	printf 'remind:\n  owner_emails:\n    "Eve Bcc: evil@example.com": eve@example.com\n' > c.yaml
 	run -0 --separate-stderr env CRM_CONFIG=c.yaml crm-remind --all --mail
 	printf '%s\n' "$output" > out.mbox
-	! grep -qi '^bcc:' out.mbox
+	! grep -qi '^bcc:' out.mbox || false
 	run -0 python3 - out.mbox <<'PY'
 import mailbox, sys
 from email import policy

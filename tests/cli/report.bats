@@ -408,11 +408,11 @@ SQL
 	run -0 --separate-stderr crm-report --format html
 	printf '%s\n' "$output" > r.html
 	[[ "${lines[0]}" == "<!DOCTYPE html>" ]]
-	! grep -qi '<script' r.html
-	! grep -qiE 'https?://' r.html
-	! grep -qiE '(src|href|background)=' r.html
-	! grep -qiE '<(link|style|svg|img|iframe|object)' r.html
-	! grep -qiE '(url\(|@import)' r.html
+	! grep -qi '<script' r.html || false
+	! grep -qiE 'https?://' r.html || false
+	! grep -qiE '(src|href|background)=' r.html || false
+	! grep -qiE '<(link|style|svg|img|iframe|object)' r.html || false
+	! grep -qiE '(url\(|@import)' r.html || false
 	for label in "Customers at period end" "New customers" "New leads" "Active customers (buyers)" \
 	             "Churned customers" "Churn rate" "Retention rate" "Reactivated customers" \
 	             "Repeat purchase rate" "Repeat purchase rate (lifetime)" \
