@@ -463,19 +463,18 @@ feed(crm_csv_reader *r, const char *line, size_t len)
 /* Whether a CSV field must be quoted: it holds ',' '"' CR or LF, or starts
  * or ends with a space or tab (a reader would trim those). */
 static bool
-needs_quotes(const char *s, size_t n)
+needs_quotes(const char *s, size_t n, char delim)
 {
-	return n > 0 && (strpbrk(s, ",\"\r\n") != NULL || s[0] == ' ' || s[0] == '\t' ||
-	                 s[n - 1] == ' ' || s[n - 1] == '\t');
+	return n > 0 && (strchr(s, delim) != NULL || strpbrk(s, "\"\r\n") != NULL ||
+	                 s[0] == ' ' || s[0] == '\t' || s[n - 1] == ' ' || s[n - 1] == '\t');
 }
 
-/* Append field s to b as RFC 4180 CSV. */
-static void
-append_csv_field(crm_buf *b, const char *s)
+void
+crm_csv_append_field(crm_buf *b, const char *s, char delim)
 {
 	size_t n = strlen(s);
 
-	if (!needs_quotes(s, n)) {
+	if (!needs_quotes(s, n, delim)) {
 		crm_buf_append(b, s, n);
 		return;
 	}
@@ -513,7 +512,7 @@ workbook_next(crm_csv_reader *r, const struct crm_csv_record **rec)
 	for (size_t i = 0; i < n; i++) {
 		if (i > 0)
 			crm_buf_putc(&r->raw, ',');
-		append_csv_field(&r->raw, r->wb_fields[i]);
+		crm_csv_append_field(&r->raw, r->wb_fields[i], ',');
 	}
 	if (n == 1 && r->wb_fields[0][0] == '\0')
 		crm_buf_puts(&r->raw, "\"\"");
@@ -773,7 +772,7 @@ crm_csv_write_field(crm_csv_writer *w, const char *field)
 		return;
 	}
 
-	if (!needs_quotes(s, n)) {
+	if (!needs_quotes(s, n, ',')) {
 		if (apos)
 			putch(w, '\'');
 		put(w, s, n);

@@ -65,6 +65,8 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include "diag.h"
+
 struct crm_csv_options {
 	const char *encoding; /* iconv name, or NULL to detect */
 	char delimiter;       /* ',', '\t', ';', or 0 to detect from the header */
@@ -115,6 +117,10 @@ bool crm_csv_had_bom(const crm_csv_reader *r);
 /* Raw bytes of the first record (the header line) as read, BOM removed. */
 const char *crm_csv_raw_header(const crm_csv_reader *r, size_t *len);
 void crm_csv_close(crm_csv_reader *r);
+
+/* Append s to b as one RFC 4180 field for delimiter delim: quoted when it
+ * holds delim, '"', CR or LF or starts or ends with a space or tab. */
+void crm_csv_append_field(crm_buf *b, const char *s, char delim);
 
 typedef struct crm_csv_writer crm_csv_writer;
 

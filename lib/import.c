@@ -866,25 +866,6 @@ redact_value(enum crm_field f, const char *value, crm_buf *out)
 	crm_buf_puts(out, "***");
 }
 
-/* One CSV field (RFC 4180 quoting) onto line. */
-static void
-put_csv_field(crm_buf *line, const char *v, char delim)
-{
-	const char *p;
-
-	if (strchr(v, delim) == NULL && strpbrk(v, "\"\r\n") == NULL) {
-		crm_buf_puts(line, v);
-		return;
-	}
-	crm_buf_putc(line, '"');
-	for (p = v; *p; p++) {
-		if (*p == '"')
-			crm_buf_putc(line, '"');
-		crm_buf_putc(line, *p);
-	}
-	crm_buf_putc(line, '"');
-}
-
 void
 crm_import_redact_line(const struct crm_mapping *m, const char *const *fields, size_t n,
                        char delim, crm_buf *out)
@@ -901,13 +882,13 @@ crm_import_redact_line(const struct crm_mapping *m, const char *const *fields, s
 		if (fields[c] == NULL)
 			continue;
 		if (m == NULL || (c < m->ncols && m->col_ignored[c]))
-			put_csv_field(out, fields[c], delim);
+			crm_csv_append_field(out, fields[c], delim);
 		else if (personal(f) || (f == F_CUSTOMER_REF && (strchr(fields[c], '@') != NULL ||
 		                                                  count_digits(fields[c]) >= 7))) {
 			redact_value(f, fields[c], &v);
-			put_csv_field(out, crm_buf_str(&v), delim);
+			crm_csv_append_field(out, crm_buf_str(&v), delim);
 		} else
-			put_csv_field(out, fields[c], delim);
+			crm_csv_append_field(out, fields[c], delim);
 	}
 	crm_buf_putc(out, '\n');
 	crm_buf_free(&v);
