@@ -13,7 +13,7 @@ secs=${1:-60}
 [ $# -gt 0 ] && shift
 CLANG=${CLANG:-clang}
 out=build/fuzz
-pkgs="sqlite3 yaml-0.1 uchardet opencc libutf8proc nettle icu-i18n icu-uc libzip expat freexl"
+pkgs="sqlite3 yaml-0.1 uchardet opencc libutf8proc nettle icu-i18n icu-uc xlsxwriter libzip expat freexl"
 
 if ! command -v "$CLANG" >/dev/null 2>&1; then
 	echo "run.sh: $CLANG not found (apt-get install clang)" >&2
