@@ -954,9 +954,10 @@ main(int argc, char **argv)
 	    crm_input_choose(stdin, "<stdin>", o.dash, o.all, isatty(STDIN_FILENO), &in) ==
 	    CRM_INPUT_STORE)
 		in = NULL;
-	/* A run over the store reads its stored reminders on a second
-	 * connection while the first summarises the customers. */
-	if (o.cmd == CMD_RUN && in == NULL)
+	/* A run reads the orders on two connections (lib/summary.c); over the
+	 * store, it reads its stored reminders on another while the customers
+	 * are summarised. */
+	if (o.cmd == CMD_RUN)
 		crm_store_threads();
 	db = crm_cli_db_path(&o.common);
 	s = crm_store_open(db, false, cfg->busy_timeout_ms);

@@ -318,6 +318,8 @@ main(int argc, char **argv)
 	setup.cfg = cfg;
 	k = crm_kpi_new(&setup);
 
+	/* The order scan reads on two connections (lib/summary.c). */
+	crm_store_threads();
 	db = crm_cli_db_path(&o.common);
 	s = crm_store_open(db, false, cfg->busy_timeout_ms);
 	free(db);

@@ -924,6 +924,8 @@ main(int argc, char **argv)
 	                     isatty(STDIN_FILENO), &run.in) == CRM_INPUT_STORE)
 		run.in = NULL;
 
+	/* The order scan reads on two connections (lib/summary.c). */
+	crm_store_threads();
 	db = crm_cli_db_path(&o.common);
 	s = crm_store_open(db, false, run.cfg->busy_timeout_ms);
 	free(db);

@@ -966,6 +966,8 @@ main(int argc, char **argv)
 	if (rules_use_any(&run, M_DAYS_SINCE_CONTACT, M_COUNT))
 		flags |= CRM_SUMMARY_CONTACT;
 
+	/* The order scan reads on two connections (lib/summary.c). */
+	crm_store_threads();
 	db = crm_cli_db_path(&o.common);
 	s = crm_store_open(db, false, run.cfg->busy_timeout_ms);
 	free(db);

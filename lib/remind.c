@@ -131,6 +131,8 @@ struct crm_remind {
 	bool began;             /* the transaction is open, the known rows read */
 	bool reading;           /* a thread is doing that (crm_remind_read_ahead) */
 	pthread_t reader;
+	bool checkpointing;     /* a thread copies the run's WAL into the store */
+	pthread_t checkpointer;
 	crm_store *own;         /* the connection of the store side, when it has
 	                         * its own (crm_remind_read_ahead), else NULL */
 };
@@ -331,6 +333,8 @@ crm_remind_free(crm_remind *r)
 	free(r->due);
 	if (r->reading)
 		pthread_join(r->reader, NULL);
+	if (r->checkpointing)
+		pthread_join(r->checkpointer, NULL);
 	crm_store_close(r->own);
 	free(r);
 }
@@ -419,6 +423,14 @@ crm_remind_prepare(crm_remind *r, crm_summary *sum)
 		r->seg[i] = crm_summary_at(sum, i)->orders ?
 		    (int8_t)crm_rfm_segment(rs[i], fs[i], ms[i]) : -1;
 	free(rs), free(fs), free(ms);
+	/* Room for about one proposal per customer, reserved up front (pages
+	 * are only touched as they fill): grown by doubling, the arena of a
+	 * million reasons was copied and faulted in again and again. */
+	if (r->cap < n + 1024) {
+		r->cap = n + 1024;
+		r->props = crm_xreallocarray(r->props, r->cap, sizeof(*r->props));
+	}
+	crm_buf_reserve(&r->arena, (n + 1024) * 96);
 	for (i = 0; i < r->cfg->ndate_rules; i++)
 		if (r->date_col[i].src == SRC_EXTRA &&
 		    crm_summary_extra_count(sum, (size_t)r->date_col[i].at) == 0)
@@ -1143,6 +1155,61 @@ crm_remind_read_ahead(crm_remind *r, crm_store *s, int busy_ms)
 	 * connection of its own. */
 }
 
+/*
+ * The page cache of the store side's transaction: the usual 64 MiB, or
+ * about what a run storing many new reminders writes (a first run on a
+ * store nobody followed up: a reminder for most customers), up to 256 MiB.
+ * With less, the reminders' pages push the key index out of the cache and
+ * its pages are written to the WAL again and again: twice the time.
+ */
+static void
+size_cache(crm_store *s, size_t new_rows)
+{
+	size_t kib = new_rows / 4; /* about 256 bytes a reminder, its index entries included */
+	char pragma[64];
+
+	if (kib <= 65536)
+		return;
+	/* PRAGMA takes no bound parameters; the text is built from a number. */
+	snprintf(pragma, sizeof pragma, "PRAGMA cache_size = -%zu", kib < 262144 ? kib : 262144);
+	crm_store_exec(s, pragma);
+}
+
+/* The checkpoint of a run's WAL into the store, on the store side's own
+ * connection, which it then closes: on a thread, while the list is
+ * written. The reminders are committed before: a failed checkpoint loses
+ * nothing (the next writer's does it). */
+static void *
+checkpoint_work(void *arg)
+{
+	crm_store *own = arg;
+	int rc = sqlite3_wal_checkpoint_v2(crm_store_db(own), NULL, SQLITE_CHECKPOINT_PASSIVE,
+	                                   NULL, NULL);
+
+	if (rc != SQLITE_OK && rc != SQLITE_BUSY && rc != SQLITE_LOCKED)
+		crm_warn("store %s: checkpoint: %s (the reminders are stored)",
+		         crm_store_path(own), sqlite3_errmsg(crm_store_db(own)));
+	crm_store_close(own);
+	return NULL;
+}
+
+/* Commit the store side's transaction, and let go of its own connection. */
+static void
+commit_and_close(crm_remind *r, crm_store *s)
+{
+	if (r->own == NULL) {
+		crm_store_commit(s);
+		return;
+	}
+	/* The commit does not checkpoint: checkpoint_work does, meanwhile. */
+	crm_store_exec(r->own, "PRAGMA wal_autocheckpoint = 0");
+	crm_store_commit(r->own);
+	r->checkpointing = pthread_create(&r->checkpointer, NULL, checkpoint_work, r->own) == 0;
+	if (!r->checkpointing)
+		crm_store_close(r->own);
+	r->own = NULL;
+}
+
 void
 crm_remind_store(crm_remind *r, crm_store *s, crm_summary *sum, const uint8_t *selected,
                  bool quiet)
@@ -1163,6 +1230,7 @@ crm_remind_store(crm_remind *r, crm_store *s, crm_summary *sum, const uint8_t *s
 	/* The escalations come after the customers' proposals, so new ones
 	 * get the next ids. */
 	rule_sla(r, s, sum, selected);
+	size_cache(s, r->nprops > r->nknown ? r->nprops - r->nknown : 0);
 	r->rows = crm_xreallocarray(NULL, r->nprops + 1, sizeof(*r->rows));
 	st.ins = crm_store_prepare(s, "INSERT OR IGNORE INTO reminders (key, customer_id, "
 	    "ticket_id, rule, due, priority, reason, escalate_to, status, created_at, updated_at) "
@@ -1183,9 +1251,7 @@ crm_remind_store(crm_remind *r, crm_store *s, crm_summary *sum, const uint8_t *s
 	sqlite3_finalize(st.ins);
 	sqlite3_finalize(st.upd);
 	cancel_unseen(r, s, sum, selected);
-	crm_store_commit(s);
-	crm_store_close(r->own);
-	r->own = NULL;
+	commit_and_close(r, s);
 	/* What matching needed: the rows now hold what the list shows (their
 	 * texts stay in the arena). */
 	free(r->props);

@@ -17,6 +17,7 @@ struct crm_store {
 	char *path;   /* file name as given, for messages */
 	bool bulk;    /* in a rollback journal for a bulk load; back to WAL after */
 	bool readonly; /* the file is not writable for this user: opened read-only */
+	int busy_ms;   /* the busy timeout, for more connections */
 };
 
 /* crm_store_threads was called: SQLite is in multi-thread mode. */
@@ -177,6 +178,7 @@ crm_store_open(const char *path, bool create, int busy_ms)
 		crm_store_die(s, rc, "cannot open");
 	sqlite3_extended_result_codes(s->db, 1);
 	sqlite3_busy_timeout(s->db, busy_ms);
+	s->busy_ms = busy_ms;
 	/* journal_mode needs a lock when it changes anything; the busy timeout covers it. */
 	/* 16 KiB pages (before the first table exists; a no-op afterwards):
 	 * a quarter of the page reads and writes of a big import, shallower trees. */
@@ -200,6 +202,33 @@ crm_store_threads(void)
 		threads = true;
 }
 
+bool
+crm_store_threaded(void)
+{
+	return threads;
+}
+
+crm_store *
+crm_store_open_reader(const crm_store *s)
+{
+	crm_store *t;
+
+	if (!threads)
+		return NULL;
+	t = crm_xcalloc(1, sizeof *t);
+	t->readonly = true;
+	if (sqlite3_open_v2(s->path, &t->db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX,
+	                    NULL) != SQLITE_OK ||
+	    sqlite3_busy_timeout(t->db, s->busy_ms) != SQLITE_OK) {
+		sqlite3_close(t->db);
+		free(t);
+		return NULL;
+	}
+	t->path = crm_xstrdup(s->path);
+	sqlite3_extended_result_codes(t->db, 1);
+	return t;
+}
+
 crm_store *
 crm_store_open_more(const crm_store *s, int busy_ms)
 {
@@ -215,6 +244,7 @@ crm_store_open_more(const crm_store *s, int busy_ms)
 		crm_store_die(t, rc, "cannot open");
 	sqlite3_extended_result_codes(t->db, 1);
 	sqlite3_busy_timeout(t->db, busy_ms);
+	t->busy_ms = busy_ms;
 	crm_store_exec(t, "PRAGMA foreign_keys = ON");
 	crm_store_exec(t, "PRAGMA synchronous = NORMAL");
 	crm_store_exec(t, CRM_STORE_CACHE_PRAGMA);

@@ -41,6 +41,12 @@ void crm_store_threads(void);
  * first): the same settings, no migration (s made the schema current).
  * Fatal on error, as crm_store_open. */
 crm_store *crm_store_open_more(const crm_store *s, int busy_ms);
+/* Whether crm_store_threads was called. */
+bool crm_store_threaded(void);
+/* A read-only connection to s's store for another thread, with s's busy
+ * timeout; NULL without crm_store_threads or when it cannot be opened (the
+ * caller then does without). */
+crm_store *crm_store_open_reader(const crm_store *s);
 sqlite3 *crm_store_db(crm_store *s);
 const char *crm_store_path(const crm_store *s);
 

@@ -536,15 +536,18 @@ seen_add(crm_summary *sum, struct seen_batch *b, int64_t id, int32_t day, int64_
 }
 
 /*
- * The order scan runs as two stages: this thread steps SQLite and copies
- * each row's few fields into a batch; a second thread folds the batches
+ * The order scan runs as two stages: reading threads step SQLite and copy
+ * each row's few fields into batches; a folding thread folds the batches
  * into the per-customer figures (dates, rates, the random access to each
- * customer's accumulator). The two overlap, so the scan costs about the
- * larger of the two rather than their sum. Only this thread touches
- * SQLite.
+ * customer's accumulator). The stages overlap, so the scan costs about the
+ * larger of the two rather than their sum. Stepping SQLite is the larger:
+ * when a second connection reads the same snapshot (begin_read), it reads
+ * the upper half of the table's rowids while this thread reads the lower.
+ * Folding does not depend on the orders' order. Each connection is touched
+ * by its reading thread only.
  */
 #define RAW_BATCH 4096
-#define RAW_SLOTS 4
+#define RAW_SLOTS 8
 
 /* One order as read: copied out of SQLite's buffers. */
 struct raw_order {
@@ -559,13 +562,14 @@ struct raw_batch {
 	size_t n;
 };
 
-/* Batches between the reader and the folder: a ring of RAW_SLOTS. */
+/* Batches between the readers and the folder: the full ones in the order
+ * they were handed over, the empty ones on a stack. */
 struct raw_queue {
 	pthread_mutex_t mu;
 	pthread_cond_t filled, emptied;
-	struct raw_batch *slot[RAW_SLOTS];
-	size_t head, count; /* next batch to fold; batches waiting */
-	bool done;          /* the reader has finished */
+	struct raw_batch *full[RAW_SLOTS], *empty[RAW_SLOTS];
+	size_t head, nfull, nempty;
+	int readers;        /* readers not finished */
 };
 
 /* State of the folding stage. */
@@ -623,7 +627,7 @@ fold_batch(struct folder *f, const struct raw_batch *rb)
 	apply_batch(sum, f->acc, batch, nb, f->keep);
 }
 
-/* The folding thread: batches until the reader is done and none is left. */
+/* The folding thread: batches until every reader is done and none is left. */
 static void *
 fold_work(void *arg)
 {
@@ -633,47 +637,64 @@ fold_work(void *arg)
 
 	for (;;) {
 		pthread_mutex_lock(&q->mu);
-		while (q->count == 0 && !q->done)
+		while (q->nfull == 0 && q->readers > 0)
 			pthread_cond_wait(&q->filled, &q->mu);
-		if (q->count == 0) {
+		if (q->nfull == 0) {
 			pthread_mutex_unlock(&q->mu);
 			return NULL;
 		}
-		rb = q->slot[q->head];
+		rb = q->full[q->head];
+		q->head = (q->head + 1) % RAW_SLOTS;
+		q->nfull--;
 		pthread_mutex_unlock(&q->mu);
 		fold_batch(f, rb);
-		pthread_mutex_lock(&q->mu);
 		rb->n = 0;
-		q->head = (q->head + 1) % RAW_SLOTS;
-		q->count--;
+		pthread_mutex_lock(&q->mu);
+		q->empty[q->nempty++] = rb;
 		pthread_cond_signal(&q->emptied);
 		pthread_mutex_unlock(&q->mu);
 	}
 }
 
-/* Hand the filling batch (the slot after the waiting ones) to the folder
- * and wait until the next slot is free. */
+/* An empty batch to fill, waiting for the folder to free one. */
 static struct raw_batch *
-hand_over(struct raw_queue *q)
+take_empty(struct raw_queue *q)
 {
-	struct raw_batch *next;
+	struct raw_batch *b;
 
 	pthread_mutex_lock(&q->mu);
-	q->count++;
-	pthread_cond_signal(&q->filled);
-	while (q->count == RAW_SLOTS)
+	while (q->nempty == 0)
 		pthread_cond_wait(&q->emptied, &q->mu);
-	next = q->slot[(q->head + q->count) % RAW_SLOTS];
+	b = q->empty[--q->nempty];
 	pthread_mutex_unlock(&q->mu);
-	return next;
+	return b;
 }
 
-/* Read the orders into batches for the folding thread, or (alone: no
+/* Hand a filled batch (NULL: none) to the folder; done: this reader has
+ * finished. */
+static void
+hand_over(struct raw_queue *q, struct raw_batch *b, bool done)
+{
+	pthread_mutex_lock(&q->mu);
+	if (b != NULL && b->n > 0) {
+		q->full[(q->head + q->nfull) % RAW_SLOTS] = b;
+		q->nfull++;
+	} else if (b != NULL) {
+		q->empty[q->nempty++] = b;
+		pthread_cond_signal(&q->emptied);
+	}
+	if (done)
+		q->readers--;
+	pthread_cond_signal(&q->filled); /* only the folder waits for it */
+	pthread_mutex_unlock(&q->mu);
+}
+
+/* Read the orders of st into batches for the folding thread, or (alone: no
  * thread could be started) fold each batch here. */
 static void
 read_orders(crm_store *s, sqlite3_stmt *st, struct raw_queue *q, struct folder *alone)
 {
-	struct raw_batch *b = q->slot[0];
+	struct raw_batch *b = alone != NULL ? q->empty[0] : take_empty(q);
 
 	while (crm_store_step(s, st) == SQLITE_ROW) {
 		struct raw_order *o = &b->v[b->n];
@@ -698,39 +719,128 @@ read_orders(crm_store *s, sqlite3_stmt *st, struct raw_queue *q, struct folder *
 		if (alone != NULL) {
 			fold_batch(alone, b);
 			b->n = 0;
-		} else
-			b = hand_over(q);
+		} else {
+			hand_over(q, b, false);
+			b = take_empty(q);
+		}
 	}
-	if (alone != NULL) {
+	if (alone != NULL)
 		fold_batch(alone, b);
-		return;
+	else
+		hand_over(q, b, true);
+}
+
+/* The second reader: the upper half of the rowids on a connection of its own. */
+struct upper_half {
+	crm_store *conn;
+	sqlite3_stmt *st;
+	struct raw_queue *q;
+};
+
+static void *
+read_upper_half(void *arg)
+{
+	struct upper_half *u = arg;
+
+	read_orders(u->conn, u->st, u->q, NULL);
+	return NULL;
+}
+
+/* The orders query over rowids [?1, ?2]: with an observer, refund rows
+ * are read too (column 4 tells them); they never reach the paid-order
+ * figures. Both statuses are named, so a status added one day is never
+ * taken for paid. */
+static sqlite3_stmt *
+orders_query(crm_store *s, bool refunds, int64_t from, int64_t to)
+{
+	sqlite3_stmt *st = crm_store_prepare(s, refunds ?
+	    "SELECT customer_id, ordered_at, amount, currency, status = 'refunded' "
+	    "FROM orders WHERE rowid BETWEEN ?1 AND ?2 AND "
+	    "(status = 'paid' OR status = 'refunded')" :
+	    "SELECT customer_id, ordered_at, amount, currency, 0 FROM orders "
+	    "WHERE rowid BETWEEN ?1 AND ?2 AND status = 'paid'");
+
+	crm_store_bind_int(s, st, 1, from);
+	crm_store_bind_int(s, st, 2, to);
+	return st;
+}
+
+/* The middle of the orders' rowids, where the second reader starts (after
+ * *mid); false when there is nothing to split. Small tables are split too:
+ * the cost is a thread, and every test then runs the path big stores take. */
+static bool
+split_point(crm_store *s, int64_t *mid)
+{
+	sqlite3_stmt *st = crm_store_prepare(s, "SELECT (SELECT min(rowid) FROM orders), "
+	    "(SELECT max(rowid) FROM orders)");
+	bool split = false;
+	int64_t lo, hi;
+
+	if (crm_store_step(s, st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL) {
+		lo = sqlite3_column_int64(st, 0);
+		hi = sqlite3_column_int64(st, 1);
+		*mid = lo / 2 + hi / 2;
+		split = hi > lo;
 	}
-	if (b->n > 0)
-		(void)hand_over(q);
-	pthread_mutex_lock(&q->mu);
-	q->done = true;
-	pthread_cond_signal(&q->filled);
-	pthread_mutex_unlock(&q->mu);
+	sqlite3_finalize(st);
+	return split;
+}
+
+/* Read every paid order (and refund, with an observer) into f: on this
+ * thread and, with a second connection, on another, while one more folds.
+ * Without threads, this thread does it all. */
+static void
+scan_orders(crm_summary *sum, crm_store *s, crm_store *second, struct folder *f)
+{
+	struct raw_queue q = { .head = 0 };
+	struct upper_half u = { second, NULL, &q };
+	bool refunds = sum->each != NULL, folding, upper = false;
+	int64_t mid = 0;
+	pthread_t fold_tid, read_tid;
+	sqlite3_stmt *st;
+	size_t i;
+
+	f->q = &q;
+	for (i = 0; i < RAW_SLOTS; i++)
+		q.empty[q.nempty++] = crm_xcalloc(1, sizeof(struct raw_batch));
+	if (pthread_mutex_init(&q.mu, NULL) != 0 || pthread_cond_init(&q.filled, NULL) != 0 ||
+	    pthread_cond_init(&q.emptied, NULL) != 0)
+		crm_die(CRM_EX_SOFTWARE, "cannot set up the order scan");
+	q.readers = 1;
+	folding = pthread_create(&fold_tid, NULL, fold_work, f) == 0;
+	if (folding && second != NULL && split_point(s, &mid)) {
+		u.st = orders_query(second, refunds, mid + 1, INT64_MAX);
+		pthread_mutex_lock(&q.mu);
+		q.readers++;
+		pthread_mutex_unlock(&q.mu);
+		upper = pthread_create(&read_tid, NULL, read_upper_half, &u) == 0;
+		if (!upper)
+			hand_over(&q, NULL, true);
+	}
+	st = orders_query(s, refunds, INT64_MIN, upper ? mid : INT64_MAX);
+	read_orders(s, st, &q, folding ? NULL : f);
+	if (upper)
+		pthread_join(read_tid, NULL);
+	if (folding)
+		pthread_join(fold_tid, NULL);
+	sqlite3_finalize(st);
+	sqlite3_finalize(u.st);
+	pthread_mutex_destroy(&q.mu);
+	pthread_cond_destroy(&q.filled);
+	pthread_cond_destroy(&q.emptied);
+	for (i = 0; i < q.nempty; i++)
+		free(q.empty[i]);
+	for (i = 0; i < q.nfull; i++)
+		free(q.full[(q.head + i) % RAW_SLOTS]);
 }
 
 static void
-load_orders(crm_summary *sum, crm_store *s, const struct crm_config *cfg)
+load_orders(crm_summary *sum, crm_store *s, crm_store *second, const struct crm_config *cfg)
 {
-	/* With an observer, refund rows are read too (column 4 tells them);
-	 * they never reach the paid-order figures. Both statuses are named, so
-	 * a status added one day is never taken for paid. */
-	sqlite3_stmt *st = crm_store_prepare(s, sum->each != NULL ?
-	    "SELECT customer_id, ordered_at, amount, currency, status = 'refunded' "
-	    "FROM orders WHERE status = 'paid' OR status = 'refunded'" :
-	    "SELECT customer_id, ordered_at, amount, currency, 0 FROM orders "
-	    "WHERE status = 'paid'");
 	struct order_list keep = { NULL, 0, 0 };
-	struct raw_queue q = { .head = 0 };
-	struct folder f = { .sum = sum, .cfg = cfg, .q = &q, .rc = { "", -1, 0 } };
-	pthread_t tid;
+	struct folder f = { .sum = sum, .cfg = cfg, .rc = { "", -1, 0 } };
 	size_t bytes, i;
 	struct order_acc *a;
-	bool threaded;
 
 	f.keep = sum->flags & CRM_SUMMARY_DAYS ? &keep : NULL;
 	f.seen = sum->each ? crm_xcalloc(1, sizeof(*f.seen)) : NULL;
@@ -740,25 +850,11 @@ load_orders(crm_summary *sum, crm_store *s, const struct crm_config *cfg)
 		reserve_orders(s, f.keep);
 	for (i = 0; i <= (size_t)sum->max_id; i++)
 		f.acc[i].first = f.acc[i].last = f.acc[i].prev = CRM_NO_DAY;
-	for (i = 0; i < RAW_SLOTS; i++)
-		q.slot[i] = crm_xcalloc(1, sizeof(*q.slot[i]));
-	if (pthread_mutex_init(&q.mu, NULL) != 0 || pthread_cond_init(&q.filled, NULL) != 0 ||
-	    pthread_cond_init(&q.emptied, NULL) != 0)
-		crm_die(CRM_EX_SOFTWARE, "cannot set up the order scan");
-	threaded = pthread_create(&tid, NULL, fold_work, &f) == 0;
-	read_orders(s, st, &q, threaded ? NULL : &f);
-	if (threaded)
-		pthread_join(tid, NULL);
-	pthread_mutex_destroy(&q.mu);
-	pthread_cond_destroy(&q.filled);
-	pthread_cond_destroy(&q.emptied);
-	for (i = 0; i < RAW_SLOTS; i++)
-		free(q.slot[i]);
+	scan_orders(sum, s, second, &f);
 	if (f.seen != NULL) {
 		seen_flush(sum, f.seen);
 		free(f.seen);
 	}
-	sqlite3_finalize(st);
 	day_cache_free(&f.dc);
 	free(f.unk.codes);
 
@@ -855,6 +951,83 @@ load_contact(crm_summary *sum, crm_store *s)
 	}
 	free(csat_day);
 	free(nps_day);
+}
+
+/* The read transaction of a load: one snapshot for every table, and a
+ * second connection on the same snapshot for the order scan. */
+struct read_txn {
+	bool own;          /* begun here (the caller had none open) */
+	crm_store *second; /* NULL: none */
+};
+
+static int64_t
+data_version(crm_store *s)
+{
+	sqlite3_stmt *st = crm_store_prepare(s, "PRAGMA data_version");
+	int64_t v = crm_store_step(s, st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -1;
+
+	sqlite3_finalize(st);
+	return v;
+}
+
+/* Start a read transaction on a second connection (whose snapshot is the
+ * latest commit); false when that fails. */
+static bool
+begin_snapshot(crm_store *t)
+{
+	sqlite3 *db = crm_store_db(t);
+
+	if (sqlite3_exec(db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK)
+		return false;
+	if (sqlite3_exec(db, "PRAGMA data_version", NULL, NULL, NULL) == SQLITE_OK)
+		return true;
+	sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+	return false;
+}
+
+static void
+drop_second(struct read_txn *t)
+{
+	if (t->second == NULL)
+		return;
+	sqlite3_exec(crm_store_db(t->second), "ROLLBACK", NULL, NULL, NULL);
+	crm_store_close(t->second);
+	t->second = NULL;
+}
+
+/*
+ * Begin the load's read transaction, unless the caller has one open. With
+ * threads, a second connection begins its own first; the two share a
+ * snapshot when no commit came between them, which PRAGMA data_version
+ * tells: it changes on this connection when another one committed since
+ * it last looked. Otherwise (a job committed just then) the scan does
+ * without the second connection.
+ */
+static void
+begin_read(crm_store *s, struct read_txn *t)
+{
+	int64_t before;
+
+	t->second = NULL;
+	t->own = sqlite3_get_autocommit(crm_store_db(s)) != 0;
+	if (!t->own)
+		return;
+	before = data_version(s);
+	if ((t->second = crm_store_open_reader(s)) != NULL && !begin_snapshot(t->second)) {
+		crm_store_close(t->second);
+		t->second = NULL;
+	}
+	crm_store_exec(s, "BEGIN");
+	if (data_version(s) != before)
+		drop_second(t);
+}
+
+static void
+end_read(crm_store *s, struct read_txn *t)
+{
+	drop_second(t);
+	if (t->own)
+		crm_store_exec(s, "COMMIT");
 }
 
 static crm_summary *crm_summary_load_full(crm_store *s, const struct crm_config *cfg,
@@ -961,6 +1134,7 @@ crm_summary_load_full(crm_store *s, const struct crm_config *cfg, int64_t today,
 {
 	crm_summary *sum = crm_xcalloc(1, sizeof(*sum));
 	unsigned flags = o->flags;
+	struct read_txn rt;
 
 	if (h != NULL) {
 		sum->each = h->orders;
@@ -976,6 +1150,7 @@ crm_summary_load_full(crm_store *s, const struct crm_config *cfg, int64_t today,
 	 * faults of filling it (tens of MB on a million customers). Writers
 	 * that follow get the usual cache back. */
 	crm_store_exec(s, "PRAGMA cache_size = -2048");
+	begin_read(s, &rt);
 	/* The second scan for imported columns only when a customer has some. */
 	if (load_customers(sum, s, flags, o->fields, o->nextra > 0))
 		load_extra(sum, s, o->extra, o->nextra);
@@ -985,9 +1160,10 @@ crm_summary_load_full(crm_store *s, const struct crm_config *cfg, int64_t today,
 	}
 	if (h != NULL && h->customers != NULL)
 		h->customers(h->arg, sum);
-	load_orders(sum, s, cfg);
+	load_orders(sum, s, rt.second, cfg);
 	if (flags & CRM_SUMMARY_CONTACT)
 		load_contact(sum, s);
+	end_read(s, &rt);
 	crm_store_exec(s, CRM_STORE_CACHE_PRAGMA);
 	return sum;
 }
