@@ -1155,26 +1155,6 @@ crm_remind_read_ahead(crm_remind *r, crm_store *s, int busy_ms)
 	 * connection of its own. */
 }
 
-/*
- * The page cache of the store side's transaction: the usual 64 MiB, or
- * about what a run storing many new reminders writes (a first run on a
- * store nobody followed up: a reminder for most customers), up to 256 MiB.
- * With less, the reminders' pages push the key index out of the cache and
- * its pages are written to the WAL again and again: twice the time.
- */
-static void
-size_cache(crm_store *s, size_t new_rows)
-{
-	size_t kib = new_rows / 4; /* about 256 bytes a reminder, its index entries included */
-	char pragma[64];
-
-	if (kib <= 65536)
-		return;
-	/* PRAGMA takes no bound parameters; the text is built from a number. */
-	snprintf(pragma, sizeof pragma, "PRAGMA cache_size = -%zu", kib < 262144 ? kib : 262144);
-	crm_store_exec(s, pragma);
-}
-
 /* The checkpoint of a run's WAL into the store, on the store side's own
  * connection, which it then closes: on a thread, while the list is
  * written. The reminders are committed before: a failed checkpoint loses
@@ -1230,7 +1210,6 @@ crm_remind_store(crm_remind *r, crm_store *s, crm_summary *sum, const uint8_t *s
 	/* The escalations come after the customers' proposals, so new ones
 	 * get the next ids. */
 	rule_sla(r, s, sum, selected);
-	size_cache(s, r->nprops > r->nknown ? r->nprops - r->nknown : 0);
 	r->rows = crm_xreallocarray(NULL, r->nprops + 1, sizeof(*r->rows));
 	st.ins = crm_store_prepare(s, "INSERT OR IGNORE INTO reminders (key, customer_id, "
 	    "ticket_id, rule, due, priority, reason, escalate_to, status, created_at, updated_at) "
