@@ -5,7 +5,8 @@
 # any log with an error or a definite/indirect leak fails the run.
 #
 #   sh tests/valgrind.sh BIN_DIR UNIT_DIR [TEST_FILES...]   (default: every
-#   tests/unit binary and every tests/cli/*.bats; VALGRIND_TESTS overrides)
+#   tests/unit binary and every tests/cli/*.bats; VALGRIND_TESTS overrides;
+#   VALGRIND_JOBS=N runs N test files at once, default 1)
 set -eu
 bin=$(cd "$1" && pwd)
 units=$(cd "$2" && pwd)
@@ -34,7 +35,7 @@ files=${VALGRIND_TESTS:-"$*"}
 [ -n "$files" ] || files="$(ls "$work"/test_* | tr '\n' ' ') $(ls "$root"/tests/cli/*.bats | tr '\n' ' ')"
 cd "$root"
 status=0
-CRM_BIN=$work/bin prove --exec 'sh tests/run-one.sh' $files || status=1
+CRM_BIN=$work/bin prove -j "${VALGRIND_JOBS:-1}" --exec 'sh tests/run-one.sh' $files || status=1
 bad=0
 for log in "$work"/logs/*.log; do
 	[ -s "$log" ] || continue
