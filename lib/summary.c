@@ -577,6 +577,7 @@ struct folder {
 	crm_summary *sum;
 	const struct crm_config *cfg;
 	struct raw_queue *q;
+	int64_t max_id;     /* the largest customer id acc has room for */
 	struct order_acc *acc;
 	struct order_list *keep;
 	struct seen_batch *seen;
@@ -599,7 +600,7 @@ fold_batch(struct folder *f, const struct raw_batch *rb)
 
 		day = o->day[0] ? cached_day(&f->dc, (const unsigned char *)o->day) : CRM_NO_DAY;
 		id = o->id;
-		if (day == CRM_NO_DAY || day > sum->until || id <= 0 || id > sum->max_id)
+		if (day == CRM_NO_DAY || day > sum->until || id <= 0 || id > f->max_id)
 			continue;
 		/* Kept orders of a merged-away id are filed under its survivor. */
 		if (f->keep != NULL && sum->merged != NULL && sum->merged[id] != 0) {
@@ -786,102 +787,122 @@ split_point(crm_store *s, int64_t *mid)
 	return split;
 }
 
-/* Read every paid order (and refund, with an observer) into f: on this
- * thread and, with a second connection, on another, while one more folds.
- * Without threads, this thread does it all. */
-static void
-scan_orders(crm_summary *sum, crm_store *s, crm_store *second, struct folder *f)
-{
-	struct raw_queue q = { .head = 0 };
-	struct upper_half u = { second, NULL, &q };
-	bool refunds = sum->each != NULL, folding, upper = false;
-	int64_t mid = 0;
+/*
+ * The order scan, started and finished apart: with a second connection and
+ * nothing that needs the customers while folding (no purchase days, no
+ * observer), it starts before the customers are read, the second
+ * connection reading the upper half of the orders and a thread folding
+ * them while this thread reads the customers; this thread then reads the
+ * lower half. Without threads, this thread does it all in finish.
+ */
+struct order_scan {
+	struct raw_queue q;
+	struct folder f;
+	struct upper_half u;
+	struct order_list keep;
+	size_t acc_bytes;
+	int64_t mid;             /* the lower half's last rowid, when upper */
+	bool folding, upper;     /* those threads run */
 	pthread_t fold_tid, read_tid;
-	sqlite3_stmt *st;
+};
+
+/* Start the scan: accumulators for customer ids up to max_id, the folding
+ * thread, and the upper half's reader on second (NULL: none). */
+static void
+scan_start(struct order_scan *sc, crm_summary *sum, crm_store *s, crm_store *second,
+           const struct crm_config *cfg, int64_t max_id)
+{
+	struct raw_queue *q = &sc->q;
+	struct folder *f = &sc->f;
 	size_t i;
 
-	f->q = &q;
+	memset(sc, 0, sizeof(*sc));
+	*f = (struct folder){ .sum = sum, .cfg = cfg, .q = q, .rc = { "", -1, 0 },
+	                      .max_id = max_id };
+	f->keep = sum->flags & CRM_SUMMARY_DAYS ? &sc->keep : NULL;
+	f->seen = sum->each ? crm_xcalloc(1, sizeof(*f->seen)) : NULL;
+	day_cache_init(&f->dc);
+	f->acc = crm_big_calloc((size_t)max_id + 1, sizeof(*f->acc), &sc->acc_bytes);
+	if (f->keep != NULL)
+		reserve_orders(s, f->keep);
+	for (i = 0; i <= (size_t)max_id; i++)
+		f->acc[i].first = f->acc[i].last = f->acc[i].prev = CRM_NO_DAY;
+
 	for (i = 0; i < RAW_SLOTS; i++)
-		q.empty[q.nempty++] = crm_xcalloc(1, sizeof(struct raw_batch));
-	if (pthread_mutex_init(&q.mu, NULL) != 0 || pthread_cond_init(&q.filled, NULL) != 0 ||
-	    pthread_cond_init(&q.emptied, NULL) != 0)
+		q->empty[q->nempty++] = crm_xcalloc(1, sizeof(struct raw_batch));
+	if (pthread_mutex_init(&q->mu, NULL) != 0 || pthread_cond_init(&q->filled, NULL) != 0 ||
+	    pthread_cond_init(&q->emptied, NULL) != 0)
 		crm_die(CRM_EX_SOFTWARE, "cannot set up the order scan");
-	q.readers = 1;
-	folding = pthread_create(&fold_tid, NULL, fold_work, f) == 0;
-	if (folding && second != NULL && split_point(s, &mid)) {
-		u.st = orders_query(second, refunds, mid + 1, INT64_MAX);
-		pthread_mutex_lock(&q.mu);
-		q.readers++;
-		pthread_mutex_unlock(&q.mu);
-		upper = pthread_create(&read_tid, NULL, read_upper_half, &u) == 0;
-		if (!upper)
-			hand_over(&q, NULL, true);
-	}
-	st = orders_query(s, refunds, INT64_MIN, upper ? mid : INT64_MAX);
-	read_orders(s, st, &q, folding ? NULL : f);
-	if (upper)
-		pthread_join(read_tid, NULL);
-	if (folding)
-		pthread_join(fold_tid, NULL);
-	sqlite3_finalize(st);
-	sqlite3_finalize(u.st);
-	pthread_mutex_destroy(&q.mu);
-	pthread_cond_destroy(&q.filled);
-	pthread_cond_destroy(&q.emptied);
-	for (i = 0; i < q.nempty; i++)
-		free(q.empty[i]);
-	for (i = 0; i < q.nfull; i++)
-		free(q.full[(q.head + i) % RAW_SLOTS]);
+	q->readers = 1;
+	sc->folding = pthread_create(&sc->fold_tid, NULL, fold_work, f) == 0;
+	if (!sc->folding || second == NULL || !split_point(s, &sc->mid))
+		return;
+	sc->u = (struct upper_half){ second, orders_query(second, sum->each != NULL,
+	                                                  sc->mid + 1, INT64_MAX), q };
+	pthread_mutex_lock(&q->mu);
+	q->readers++;
+	pthread_mutex_unlock(&q->mu);
+	sc->upper = pthread_create(&sc->read_tid, NULL, read_upper_half, &sc->u) == 0;
+	if (!sc->upper)
+		hand_over(q, NULL, true);
 }
 
+/* This thread's share of the reading, the threads joined, the figures
+ * into the customers. */
 static void
-load_orders(crm_summary *sum, crm_store *s, crm_store *second, const struct crm_config *cfg)
+scan_finish(struct order_scan *sc, crm_summary *sum, crm_store *s)
 {
-	struct order_list keep = { NULL, 0, 0 };
-	struct folder f = { .sum = sum, .cfg = cfg, .rc = { "", -1, 0 } };
-	size_t bytes, i;
-	struct order_acc *a;
+	struct raw_queue *q = &sc->q;
+	struct folder *f = &sc->f;
+	sqlite3_stmt *st = orders_query(s, sum->each != NULL, INT64_MIN,
+	                                sc->upper ? sc->mid : INT64_MAX);
+	size_t i;
 
-	f.keep = sum->flags & CRM_SUMMARY_DAYS ? &keep : NULL;
-	f.seen = sum->each ? crm_xcalloc(1, sizeof(*f.seen)) : NULL;
-	day_cache_init(&f.dc);
-	f.acc = crm_big_calloc((size_t)sum->max_id + 1, sizeof(*f.acc), &bytes);
-	if (f.keep != NULL)
-		reserve_orders(s, f.keep);
-	for (i = 0; i <= (size_t)sum->max_id; i++)
-		f.acc[i].first = f.acc[i].last = f.acc[i].prev = CRM_NO_DAY;
-	scan_orders(sum, s, second, &f);
-	if (f.seen != NULL) {
-		seen_flush(sum, f.seen);
-		free(f.seen);
+	read_orders(s, st, q, sc->folding ? NULL : f);
+	if (sc->upper)
+		pthread_join(sc->read_tid, NULL);
+	if (sc->folding)
+		pthread_join(sc->fold_tid, NULL);
+	sqlite3_finalize(st);
+	sqlite3_finalize(sc->u.st);
+	pthread_mutex_destroy(&q->mu);
+	pthread_cond_destroy(&q->filled);
+	pthread_cond_destroy(&q->emptied);
+	for (i = 0; i < q->nempty; i++)
+		free(q->empty[i]);
+	for (i = 0; i < q->nfull; i++)
+		free(q->full[(q->head + i) % RAW_SLOTS]);
+	if (f->seen != NULL) {
+		seen_flush(sum, f->seen);
+		free(f->seen);
 	}
-	day_cache_free(&f.dc);
-	free(f.unk.codes);
+	day_cache_free(&f->dc);
+	free(f->unk.codes);
 
 	/* Orders still filed under a merged-away id count for the survivor. */
 	if (sum->merged != NULL)
 		for (i = 1; i <= (size_t)sum->max_id; i++) {
 			struct crm_customer *c;
 
-			if (sum->merged[i] == 0 || f.acc[i].orders == 0)
+			if (sum->merged[i] == 0 || f->acc[i].orders == 0)
 				continue;
 			if ((c = crm_summary_find(sum, (int64_t)i)) != NULL)
-				acc_merge(&f.acc[c->id], &f.acc[i]);
+				acc_merge(&f->acc[c->id], &f->acc[i]);
 		}
 	for (i = 0; i < sum->n; i++) {
 		struct crm_customer *c = &sum->cust[i];
+		const struct order_acc *a = &f->acc[c->id];
 
-		a = &f.acc[c->id];
 		c->first_order = a->first;
 		c->last_order = a->last;
 		c->prev_order = a->prev;
 		c->orders = a->orders;
 		c->monetary = a->monetary;
 	}
-	crm_big_free(f.acc, bytes);
-	if (f.keep != NULL) {
-		count_purchase_days(sum, f.keep);
-		free(keep.v);
+	crm_big_free(f->acc, sc->acc_bytes);
+	if (f->keep != NULL) {
+		count_purchase_days(sum, f->keep);
+		free(sc->keep.v);
 	}
 }
 
@@ -1135,6 +1156,8 @@ crm_summary_load_full(crm_store *s, const struct crm_config *cfg, int64_t today,
 	crm_summary *sum = crm_xcalloc(1, sizeof(*sum));
 	unsigned flags = o->flags;
 	struct read_txn rt;
+	struct order_scan scan;
+	bool early;
 
 	if (h != NULL) {
 		sum->each = h->orders;
@@ -1151,6 +1174,9 @@ crm_summary_load_full(crm_store *s, const struct crm_config *cfg, int64_t today,
 	 * that follow get the usual cache back. */
 	crm_store_exec(s, "PRAGMA cache_size = -2048");
 	begin_read(s, &rt);
+	early = rt.second != NULL && !(flags & CRM_SUMMARY_DAYS) && sum->each == NULL;
+	if (early)
+		scan_start(&scan, sum, s, rt.second, cfg, (int64_t)customer_room(s));
 	/* The second scan for imported columns only when a customer has some. */
 	if (load_customers(sum, s, flags, o->fields, o->nextra > 0))
 		load_extra(sum, s, o->extra, o->nextra);
@@ -1160,7 +1186,9 @@ crm_summary_load_full(crm_store *s, const struct crm_config *cfg, int64_t today,
 	}
 	if (h != NULL && h->customers != NULL)
 		h->customers(h->arg, sum);
-	load_orders(sum, s, rt.second, cfg);
+	if (!early)
+		scan_start(&scan, sum, s, rt.second, cfg, sum->max_id);
+	scan_finish(&scan, sum, s);
 	if (flags & CRM_SUMMARY_CONTACT)
 		load_contact(sum, s);
 	end_read(s, &rt);
