@@ -19,6 +19,17 @@ q() { sqlite3 -batch -noheader "$CRM_DB" "$@"; }
 @test "four writers and a reader at once: each finishes or exits 75; nothing lost, nothing corrupt" {
 	awk 'BEGIN { print "customer_id,name,phone"; for (i = 1; i <= 5000; i++) printf "N%d,new%d,139%08d\n", i, i, i }' > new.csv
 	before=$(q 'SELECT count(*) FROM customers')
+	# The merges a dedupe run makes depend on whether the import came
+	# first (its match weights are estimated from the store): worked out
+	# on copies, one without the import and one with it.
+	cp "$CRM_DB" alone.db
+	CRM_DB=alone.db crm-dedupe -q --merge
+	merges_alone=$(sqlite3 alone.db 'SELECT count(*) FROM merges')
+	cp "$CRM_DB" after.db
+	CRM_DB=after.db crm-import -q new.csv
+	CRM_DB=after.db crm-dedupe -q --merge
+	merges_after=$(sqlite3 after.db 'SELECT count(*) FROM merges')
+	[ "$merges_alone" -gt 0 ] && [ "$merges_after" -gt 0 ]
 	crm-import -q new.csv & p1=$!
 	crm-dedupe -q --merge & p2=$!
 	crm-segment -q --all --save > seg.csv & p3=$!
@@ -35,7 +46,12 @@ q() { sqlite3 -batch -noheader "$CRM_DB" "$@"; }
 	eval "rc=\$rc_$p1"
 	if [ "$rc" = 0 ]; then [ "$(q 'SELECT count(*) FROM customers')" = "$((before + 5000))" ]; fi
 	eval "rc=\$rc_$p2"
-	if [ "$rc" = 0 ]; then [ "$(q 'SELECT count(*) FROM merges')" = 5 ]; else [ "$(q 'SELECT count(*) FROM merges')" = 0 ]; fi
+	merges=$(q 'SELECT count(*) FROM merges')
+	if [ "$rc" = 0 ]; then
+		[ "$merges" = "$merges_alone" ] || [ "$merges" = "$merges_after" ]
+	else
+		[ "$merges" = 0 ]
+	fi
 	eval "rc=\$rc_$p3"
 	if [ "$rc" = 0 ]; then [ "$(q 'SELECT count(*) FROM segment_history')" -gt 0 ]; fi
 	# a merged customer's orders all moved: no order points at a merged-away record
