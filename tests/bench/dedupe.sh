@@ -14,11 +14,9 @@
 set -eu
 
 here=$(cd "$(dirname "$0")" && pwd)
-root=$(cd "$here/../.." && pwd)
-CRM_BIN=${CRM_BIN:-$root/build/default/bin}
-BENCH_DIR=${BENCH_DIR:-$root/build/bench}
+. "$here/lib.sh"   # root, CRM_BIN, BENCH_DIR; helpers
 DEDUPE_N=${DEDUPE_N:-1000000}
-BENCH_OUT=${BENCH_OUT:-$root/tests/bench/results/dedupe-$(date +%Y-%m-%d).md}
+BENCH_OUT=${BENCH_OUT:-$(results_file dedupe)}
 FEBRL=$root/../shared/data/febrl
 score=$here/febrl_score.py
 dd=$CRM_BIN/crm-dedupe

@@ -19,29 +19,15 @@
 set -eu
 
 here=$(cd "$(dirname "$0")" && pwd)
-root=$(cd "$here/../.." && pwd)
-CRM_BIN=${CRM_BIN:-$root/build/default/bin}
-BENCH_DIR=${BENCH_DIR:-$root/build/bench}
-BENCH_SIZES=${BENCH_SIZES:-small medium large}
-BENCH_OUT=${BENCH_OUT:-$root/tests/bench/results/remind-$(date +%Y-%m-%d).md}
+. "$here/lib.sh"   # root, CRM_BIN, BENCH_DIR, BENCH_SIZES; helpers
+BENCH_OUT=${BENCH_OUT:-$(results_file remind)}
 AS_OF=2025-01-01
 DAY_BEFORE=2024-12-31
 
-die() { echo "bench: $*" >&2; exit 1; }
-for t in crm-import crm-remind; do
-	[ -x "$CRM_BIN/$t" ] || die "$CRM_BIN/$t missing (run make first)"
-done
-for t in hyperfine jq sqlite3; do
-	command -v $t >/dev/null 2>&1 || die "$t missing (run tests/bench/run.sh, which installs it)"
-done
-commit="$(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)$(git -C "$root" diff --quiet HEAD -- lib cmd 2>/dev/null || echo ' + uncommitted changes in lib/ or cmd/')"
+need_tools crm-import crm-remind
+need_commands hyperfine jq sqlite3
+commit=$(build_commit)
 mkdir -p "$(dirname "$BENCH_OUT")"
-
-fmt() { awk -v x="$1" 'BEGIN { printf "%.2f", x }'; }
-mb() { awk -v k="$1" 'BEGIN { printf "%.0f", k / 1024 }'; }
-maxkb() { awk '$1 + 0 > m { m = $1 + 0 } END { print m + 0 }' "$@"; }
-comma() { printf %s "$1" | sed ':a;s/\B[0-9]\{3\}\>/,&/;ta'; }
-load() { cut -d' ' -f1-3 /proc/loadavg; }
 
 # One crm-remind run as hyperfine times it; peak RSS appended to $1.
 remind_cmd() {
@@ -65,15 +51,9 @@ time_it() {
 
 rows=
 for size in $BENCH_SIZES; do
-	d=$BENCH_DIR/$size
-	[ -f "$d/stamp" ] || die "no generated data in $d: run tests/bench/run.sh (make bench) first"
+	require_data "$size"
 	db=$d/segment.db
-	if [ "$(cat "$d/segment.stamp" 2>/dev/null)" != "$(cat "$d/stamp")" ]; then
-		echo "bench: $size: importing into $db" >&2
-		rm -f "$db" "$db-wal" "$db-shm"
-		"$CRM_BIN/crm-import" --db "$db" --quiet "$d/customers.csv" "$d/orders.csv"
-		cp "$d/stamp" "$d/segment.stamp"
-	fi
+	import_once "$db"
 	# The daily store: the same customers and orders, each customer
 	# contacted once, 0 to 20 days before the day (by its number), and the
 	# day before's run stored ...
@@ -100,8 +80,8 @@ for size in $BENCH_SIZES; do
 	fi
 	runs=${BENCH_RUNS:-3}
 	first=$d/remind-first.db
-	echo "bench: $size: timing crm-remind ($runs runs each; load $(load))" >&2
-	load_before=$(load)
+	echo "bench: $size: timing crm-remind ($runs runs each; load $(load_average))" >&2
+	load_before=$(load_average)
 	# first: a fresh copy of the store before each run, written out first
 	# so its write-back does not land in the timed run.
 	r_first=$(time_it first "$d/remind-first.json" "$d/remind-first.rss" \
@@ -118,8 +98,8 @@ for size in $BENCH_SIZES; do
 	r_daily=$(time_it daily "$d/remind-daily.json" "$d/remind-daily.rss" "" \
 		"$(remind_cmd "$d/remind-daily.rss" "$daily" "$AS_OF")")
 	daily_due=$("$CRM_BIN/crm-remind" --db "$daily" --all --as-of "$AS_OF" --quiet | tail -n +2 | wc -l)
-	load_after=$(load)
-	n=$(sed 's/.*customers=\([0-9]*\) orders=\([0-9]*\).*/\1 \/ \2/' "$d/stamp")
+	load_after=$(load_average)
+	n=$(stamp_counts "$d")
 	n=$(comma "${n% /*}")" / "$(comma "${n#*/ }")
 	rows="$rows| $size ($n) | first run | $(comma "$due") | $r_first | $load_before |
 | $size ($n) | the same run again | $(comma "$due") | $r_again | |
@@ -136,6 +116,6 @@ done
 	echo
 	echo "- commit: $commit (at the start of the run)"
 	echo "- crm-remind --all --as-of $AS_OF --quiet, CSV to /dev/null (hyperfine --output null), $runs runs each; first: a fresh copy of the store per run"
-	echo "- CPU: $(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: //'), nproc $(nproc); load average before and after the size's runs in the last column"
-	echo "- sqlite3: $(sqlite3 --version | cut -d' ' -f1-2); hyperfine: $(hyperfine --version | cut -d' ' -f2)"
+	echo "- CPU: $(cpu_and_cores); load average before and after the size's runs in the last column"
+	echo "- sqlite3: $(sqlite3_version); hyperfine: $(hyperfine_version)"
 } | tee "$BENCH_OUT"

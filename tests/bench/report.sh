@@ -10,72 +10,30 @@
 #
 # Uses the files tests/bench/run.sh generates (BENCH_DIR/SIZE/*.csv); when a
 # size has none yet this script generates them itself with tests/bench/gen.c
-# (same seed and stamp as run.sh), then imports them once into
-# BENCH_DIR/SIZE/report.db. Environment as run.sh; BENCH_SIZES default
+# (same seed and stamp as run.sh: both use tests/bench/lib.sh), then imports
+# them once into BENCH_DIR/SIZE/report.db. Environment as run.sh; BENCH_SIZES default
 # "small medium large"; BENCH_OUT defaults to
 # tests/bench/results/report-YYYY-MM-DD.md; BENCH_RUNS (default 5),
 # BENCH_WARMUP (default 1).
 set -eu
 
 here=$(cd "$(dirname "$0")" && pwd)
-root=$(cd "$here/../.." && pwd)
-CRM_BIN=${CRM_BIN:-$root/build/default/bin}
-BENCH_DIR=${BENCH_DIR:-$root/build/bench}
-BENCH_SIZES=${BENCH_SIZES:-small medium large}
-BENCH_SEED=${BENCH_SEED:-42}
-BENCH_OUT=${BENCH_OUT:-$root/tests/bench/results/report-$(date +%Y-%m-%d).md}
+. "$here/lib.sh"   # root, CRM_BIN, BENCH_DIR, BENCH_SIZES, BENCH_SEED; helpers
+BENCH_OUT=${BENCH_OUT:-$(results_file report)}
 AS_OF=2025-01-01   # the generated orders run to 2024-12-31: the report is of 2024-12
 
-die() { echo "bench: $*" >&2; exit 1; }
-for t in hyperfine jq sqlite3; do
-	command -v "$t" >/dev/null 2>&1 || die "$t missing (tests/bench/run.sh installs it)"
-done
-for t in crm-import crm-report; do
-	[ -x "$CRM_BIN/$t" ] || die "$CRM_BIN/$t missing (run make first)"
-done
-commit="$(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)$(git -C "$root" diff --quiet HEAD -- lib cmd 2>/dev/null || echo ' + uncommitted changes in lib/ or cmd/')"
-mkdir -p "$BENCH_DIR" "$(dirname "$BENCH_OUT")"
-BENCH_DIR=$(cd "$BENCH_DIR" && pwd)
-
-gen=$BENCH_DIR/gen
-if [ ! -x "$gen" ] || [ "$here/gen.c" -nt "$gen" ]; then
-	${CC:-cc} -O2 -std=c11 -o "$gen" "$here/gen.c" || die "cannot build the generator"
-fi
-gen_sum=$(cksum < "$here/gen.c" | cut -d' ' -f1)
-
-sizes_of() {
-	case $1 in
-	small) echo "10000 100000" ;;
-	medium) echo "100000 1000000" ;;
-	large) echo "1000000 10000000" ;;
-	*) die "unknown size \"$1\" (small, medium, large)" ;;
-	esac
-}
-
-fmt() { awk -v x="$1" 'BEGIN { printf "%.2f", x }'; }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
-mb() { awk -v k="$1" 'BEGIN { printf "%.0f", k / 1024 }'; }
+need_commands hyperfine jq sqlite3
+need_tools crm-import crm-report
+commit=$(build_commit)
+make_bench_dir
+mkdir -p "$(dirname "$BENCH_OUT")"
+build_generator
 
 rows=
 for size in $BENCH_SIZES; do
-	set -- $(sizes_of "$size")
-	nc=$1 no=$2
-	d=$BENCH_DIR/$size
-	stamp="seed=$BENCH_SEED customers=$nc orders=$no gen=$gen_sum"
-	mkdir -p "$d"
-	if [ "$(cat "$d/stamp" 2>/dev/null)" != "$stamp" ]; then
-		echo "bench: generating $size ($nc customers, $no orders) in $d" >&2
-		rm -f "$d/stamp"
-		"$gen" "$BENCH_SEED" "$nc" "$no" "$d" || die "generator failed"
-		echo "$stamp" > "$d/stamp"
-	fi
+	generate_size "$size"
 	db=$d/report.db
-	if [ "$(cat "$d/report.stamp" 2>/dev/null)" != "$(cat "$d/stamp")" ]; then
-		echo "bench: $size: importing into $db" >&2
-		rm -f "$db" "$db-wal" "$db-shm"
-		"$CRM_BIN/crm-import" --db "$db" --quiet "$d/customers.csv" "$d/orders.csv"
-		cp "$d/stamp" "$d/report.stamp"
-	fi
+	import_once "$db"
 	cat > "$d/report-peer.sql" <<-EOF
 	SELECT substr(ordered_at, 1, 7) AS month, sum(amount) / 100.0 AS revenue,
 	       count(DISTINCT customer_id) AS buyers, count(*) AS orders
@@ -95,9 +53,9 @@ for size in $BENCH_SIZES; do
 	cm=$(jq '.results[0].median' "$j") cmin=$(jq '.results[0].min' "$j")
 	km=$(jq '.results[1].median' "$j")
 	sm=$(jq '.results[2].median' "$j")
-	rss=$(mb "$(awk '$1 + 0 > m { m = $1 + 0 } END { print m + 0 }' "$d/rep.rss")")
+	rss=$(mb "$(maxkb "$d/rep.rss")")
 	rm -f "$d/rep.rss"
-	n=$(sed 's/.*customers=\([0-9]*\) orders=\([0-9]*\).*/\1 \/ \2/' "$d/stamp")
+	n=$(stamp_counts "$d")
 	rows="$rows| $size ($n) | crm-report 2024-12, all sections, text | $(fmt "$cm") | $(fmt "$cmin") | 1.00 | $rss MB |
 | $size ($n) | crm-report 2024-12, KPI table, CSV | $(fmt "$km") | | $(ratio "$km" "$cm") | |
 | $size ($n) | sqlite3 (GROUP BY month: revenue, buyers, orders only) | $(fmt "$sm") | | $(ratio "$sm" "$cm") | |
@@ -112,8 +70,8 @@ done
 	printf %s "$rows"
 	echo
 	echo "- commit: $commit (at the start of the run)"
-	echo "- sqlite3: $(sqlite3 --version | cut -d' ' -f1-2); hyperfine $(hyperfine --version | cut -d' ' -f2)"
-	echo "- CPU: $(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: //'), nproc $(nproc)"
+	echo "- sqlite3: $(sqlite3_version); hyperfine $(hyperfine_version)"
+	echo "- CPU: $(cpu_and_cores)"
 	echo "- as of $AS_OF (report of 2024-12 against 2024-11 and 2023-12, trend 2024-01..12);"
 	echo "  stdout to /dev/null (hyperfine --output null); warm page cache"
 	echo "- the sqlite3 line does a small part of the report's work (no churn,"

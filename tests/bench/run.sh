@@ -10,73 +10,28 @@
 set -eu
 
 here=$(cd "$(dirname "$0")" && pwd)
-root=$(cd "$here/../.." && pwd)
-CRM_BIN=${CRM_BIN:-$root/build/default/bin}
-BENCH_DIR=${BENCH_DIR:-$root/build/bench}
-BENCH_SIZES=${BENCH_SIZES:-small medium large}
-BENCH_SEED=${BENCH_SEED:-42}
-BENCH_OUT=${BENCH_OUT:-$root/tests/bench/results/import-$(date +%Y-%m-%d).md}
+. "$here/lib.sh"   # root, CRM_BIN, BENCH_DIR, BENCH_SIZES, BENCH_SEED; helpers
+BENCH_OUT=${BENCH_OUT:-$(results_file import)}
 crm_import=$CRM_BIN/crm-import
 
-die() { echo "bench: $*" >&2; exit 1; }
-
 # Tools the bench needs beyond `make deps`: install the missing ones (Debian).
-missing=
-command -v hyperfine >/dev/null 2>&1 || missing="$missing hyperfine"
-command -v jq >/dev/null 2>&1 || missing="$missing jq"
-command -v sqlite3 >/dev/null 2>&1 || missing="$missing sqlite3"
+missing=$(missing_commands hyperfine jq sqlite3)
 [ -x /usr/bin/time ] || missing="$missing time"
-if [ -n "$missing" ]; then
-	echo "bench: installing$missing" >&2
-	if [ "$(id -u)" -ne 0 ]; then SUDO=sudo; else SUDO=; fi
-	$SUDO apt-get update -q >/dev/null && $SUDO apt-get install -y -q $missing >/dev/null ||
-		die "cannot install$missing"
-fi
-[ -x "$crm_import" ] || die "$crm_import missing (run make first)"
+install_packages $missing
+need_tools crm-import
 
 # Recorded before the runs: what was built and measured, not what HEAD is later.
-commit="$(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)$(git -C "$root" diff --quiet HEAD -- lib cmd 2>/dev/null || echo ' + uncommitted changes in lib/ or cmd/')"
+commit=$(build_commit)
 version=$("$crm_import" --version 2>&1 | head -1)
 
-mkdir -p "$BENCH_DIR" "$(dirname "$BENCH_OUT")"
-BENCH_DIR=$(cd "$BENCH_DIR" && pwd)
+make_bench_dir
+mkdir -p "$(dirname "$BENCH_OUT")"
+build_generator
 
-# The generator, rebuilt when its source changes.
-gen=$BENCH_DIR/gen
-if [ ! -x "$gen" ] || [ "$here/gen.c" -nt "$gen" ]; then
-	${CC:-cc} -O2 -std=c11 -o "$gen" "$here/gen.c" || die "cannot build the generator"
-fi
-gen_sum=$(cksum < "$here/gen.c" | cut -d' ' -f1)
-
-sizes_of() {
-	case $1 in
-	small) echo "10000 100000" ;;
-	medium) echo "100000 1000000" ;;
-	large) echo "1000000 10000000" ;;
-	*) die "unknown size \"$1\" (small, medium, large)" ;;
-	esac
-}
-
-mb() { awk -v k="$1" 'BEGIN { printf "%.0f", k / 1024 }'; }
-fmt() { awk -v x="$1" 'BEGIN { printf "%.2f", x }'; }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
-# Largest number in the files given (one peak RSS in KB per file).
-maxkb() { cat "$@" 2>/dev/null | awk '$1 + 0 > m { m = $1 + 0 } END { print m + 0 }'; }
-
-load_before=$(cut -d' ' -f1-3 /proc/loadavg)
+load_before=$(load_average)
 rows=
 for size in $BENCH_SIZES; do
-	set -- $(sizes_of "$size")
-	nc=$1 no=$2
-	d=$BENCH_DIR/$size
-	stamp="seed=$BENCH_SEED customers=$nc orders=$no gen=$gen_sum"
-	mkdir -p "$d"
-	if [ "$(cat "$d/stamp" 2>/dev/null)" != "$stamp" ]; then
-		echo "bench: generating $size ($nc customers, $no orders) in $d" >&2
-		rm -f "$d/stamp"
-		"$gen" "$BENCH_SEED" "$nc" "$no" "$d" || die "generator failed"
-		echo "$stamp" > "$d/stamp"
-	fi
+	generate_size "$size"
 	runs=${BENCH_RUNS:-3}
 	[ "$size" = large ] && runs=${BENCH_RUNS:-1}
 
@@ -120,7 +75,7 @@ for size in $BENCH_SIZES; do
 	scpu=$(jq '.results[1].user + .results[1].system' "$j")
 	crss="$(mb "$(maxkb "$w"/cust.*.rss)") customers / $(mb "$(maxkb "$w"/ord.*.rss)") orders"
 	srss=$(mb "$(maxkb "$w"/peer.*.rss)")
-	label="$size ($(printf %s "$nc" | sed ':a;s/\B[0-9]\{3\}\>/,&/;ta') / $(printf %s "$no" | sed ':a;s/\B[0-9]\{3\}\>/,&/;ta'))"
+	label="$size ($(comma "$nc") / $(comma "$no"))"
 	rows="$rows| $label | crm-import | $(fmt "$cm") | $(fmt "$cmin") | $(ratio "$cm" "$sm") | $(ratio "$cmin" "$smin") | $(fmt "$ccpu") | $crss | $runs |
 | $label | sqlite3 .import + indexes | $(fmt "$sm") | $(fmt "$smin") | 1.00 | 1.00 | $(fmt "$scpu") | $srss | $runs |
 "
@@ -135,10 +90,10 @@ done
 	echo
 	echo "- commit: $commit (at the start of the run)"
 	echo "- crm-import: $version"
-	echo "- sqlite3: $(sqlite3 --version | cut -d' ' -f1-2)"
-	echo "- hyperfine: $(hyperfine --version | cut -d' ' -f2)"
-	echo "- CPU: $(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: //'), nproc $(nproc)"
-	echo "- load average before / after: $load_before / $(cut -d' ' -f1-3 /proc/loadavg) (a shared machine shows it here)"
+	echo "- sqlite3: $(sqlite3_version)"
+	echo "- hyperfine: $(hyperfine_version)"
+	echo "- CPU: $(cpu_and_cores)"
+	echo "- load average before / after: $load_before / $(load_average) (a shared machine shows it here)"
 	echo "- seed $BENCH_SEED; data and hyperfine JSON in $BENCH_DIR/SIZE/"
 	echo "- peak RSS: /usr/bin/time -f %M, max over the timed runs; crm-import per file (customers run, orders run)"
 } | tee "$BENCH_OUT"

@@ -11,40 +11,34 @@
 set -eu
 
 here=$(cd "$(dirname "$0")" && pwd)
-root=$(cd "$here/../.." && pwd)
-CRM_BIN=${CRM_BIN:-$root/build/default/bin}
-BENCH_DIR=${BENCH_DIR:-$root/build/bench}
-BENCH_SEED=${BENCH_SEED:-42}
+. "$here/lib.sh"   # root, CRM_BIN, BENCH_DIR, BENCH_SEED; helpers
 BENCH_SCORE_SIZES=${BENCH_SCORE_SIZES:-10000 1000000}
-BENCH_OUT=${BENCH_OUT:-$root/tests/bench/results/score-$(date +%Y-%m-%d).md}
+BENCH_OUT=${BENCH_OUT:-$(results_file score)}
 LIB=${LIB:-$root/build/default/libcrm.a}
 cdnow=$root/../shared/data/cdnow/cdnow_sample_transactions.csv
 # Debian's python3 (where python3-scipy installs), not whatever python3 is first on PATH.
 PY=${PYTHON:-/usr/bin/python3}
 [ -x "$PY" ] || PY=python3
 
-die() { echo "bench: $*" >&2; exit 1; }
-[ -x "$CRM_BIN/crm-score" ] || die "$CRM_BIN/crm-score missing (run make first)"
+need_tools crm-score
 if ! "$PY" -c 'import scipy' 2>/dev/null; then
 	echo "bench: installing python3-scipy for the reference fit" >&2
-	if [ "$(id -u)" -ne 0 ]; then SUDO=sudo; else SUDO=; fi
-	$SUDO apt-get install -y -q python3-scipy >/dev/null 2>&1 || echo "bench: python3-scipy not available; the reference is skipped" >&2
+	apt_install python3-scipy 2>/dev/null || echo "bench: python3-scipy not available; the reference is skipped" >&2
 fi
 mkdir -p "$BENCH_DIR/score" "$(dirname "$BENCH_OUT")"
+# Not build_c: gen_btyd also links libcrm.a, and is rebuilt when that changes.
 gen=$BENCH_DIR/score/gen_btyd
 if [ ! -x "$gen" ] || [ "$here/gen_btyd.c" -nt "$gen" ] || [ "$LIB" -nt "$gen" ]; then
 	${CC:-cc} -O2 -std=c11 -D_GNU_SOURCE -I"$root/lib" -o "$gen" "$here/gen_btyd.c" "$LIB" \
 		$(pkg-config --libs libutf8proc) -lm || die "cannot build gen_btyd"
 fi
-commit="$(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)"
-fmt() { awk -v x="$1" 'BEGIN { printf "%.2f", x }'; }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", a / b }'; }
+commit=$(head_commit)
 
 rows=
 for n in $BENCH_SCORE_SIZES; do
 	d=$BENCH_DIR/score/$n
 	mkdir -p "$d"
-	stamp="seed=$BENCH_SEED n=$n gen=$(cksum < "$here/gen_btyd.c" | cut -d' ' -f1)"
+	stamp="seed=$BENCH_SEED n=$n gen=$(checksum "$here/gen_btyd.c")"
 	if [ "$(cat "$d/stamp" 2>/dev/null)" != "$stamp" ]; then
 		echo "bench: generating and importing $n BG/NBD customers in $d" >&2
 		rm -f "$d/stamp" "$d/crm.db"*
@@ -59,7 +53,7 @@ for n in $BENCH_SCORE_SIZES; do
 	/usr/bin/time -f %M -o "$d/rss" "$CRM_BIN/crm-score" --db "$d/crm.db" --all --as-of 2025-12-31 --quiet > /dev/null
 	params=$("$CRM_BIN/crm-score" --db "$d/crm.db" --as-of 2025-12-31 --params --format csv --quiet |
 		awk -F, '$1 ~ /^(r|alpha|a|b|p|q|gamma)$/ { printf "%s %.3g, ", $1, $2 }')
-	rows="$rows| crm-score, $n customers / $orders orders (fit + score + CSV) | $(fmt "$(jq '.results[0].median' "$d/hyperfine.json")") | | $(awk -v k="$(cat "$d/rss")" 'BEGIN { printf "%.0f", k / 1024 }') MB | ${params%, } |
+	rows="$rows| crm-score, $n customers / $orders orders (fit + score + CSV) | $(fmt "$(jq '.results[0].median' "$d/hyperfine.json")") | | $(mb "$(cat "$d/rss")") MB | ${params%, } |
 "
 done
 
@@ -80,7 +74,7 @@ if [ -f "$cdnow" ]; then
 		pm=$(jq '.results[1].median' "$d/hyperfine.json")
 		ref=$("$PY" "$here/btyd_ref.py" "$cdnow" 1997-09-30)
 		rows="$rows| CDNOW fit (2,357 customers): crm-score --params (store read + summary + both fits) | $(fmt "$cm") | 1.0 | | $($crm_cmd --format csv | awk -F, '$1 ~ /^(r|alpha|a|b|ll)$/ { printf "%s %.6g, ", $1, $2 }') |
-| CDNOW fit: Python NumPy/SciPy reference (CSV read + summary + both fits, Nelder-Mead as lifetimes) | $(fmt "$pm") | $(ratio "$pm" "$cm") | | $ref |
+| CDNOW fit: Python NumPy/SciPy reference (CSV read + summary + both fits, Nelder-Mead as lifetimes) | $(fmt "$pm") | $(ratio "$pm" "$cm" 1) | | $ref |
 "
 	else
 		echo "bench: no python3-scipy: the CDNOW reference comparison is skipped" >&2
@@ -94,6 +88,6 @@ fi
 	echo "|---|---:|---:|---:|---|"
 	printf %s "$rows"
 	echo
-	echo "- commit $commit; CPU: $(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: //'), nproc $(nproc)"
+	echo "- commit $commit; CPU: $(cpu_and_cores)"
 	echo "- generated data: BG/NBD with r 0.243, alpha 4.414, a 0.793, b 2.426 and Gamma-Gamma p 6.25, q 3.74, gamma 15.44 (tests/bench/gen_btyd.c)"
 } | tee "$BENCH_OUT"

@@ -15,40 +15,23 @@
 set -eu
 
 here=$(cd "$(dirname "$0")" && pwd)
-root=$(cd "$here/../.." && pwd)
-CRM_BIN=${CRM_BIN:-$root/build/default/bin}
-BENCH_DIR=${BENCH_DIR:-$root/build/bench}
-BENCH_SIZES=${BENCH_SIZES:-small medium large}
-BENCH_OUT=${BENCH_OUT:-$root/tests/bench/results/segment-$(date +%Y-%m-%d).md}
+. "$here/lib.sh"   # root, CRM_BIN, BENCH_DIR, BENCH_SIZES; helpers
+BENCH_OUT=${BENCH_OUT:-$(results_file segment)}
 AS_OF=2025-01-01
 
-die() { echo "bench: $*" >&2; exit 1; }
 command -v mlr >/dev/null 2>&1 || {
 	echo "bench: installing miller" >&2
-	if [ "$(id -u)" -ne 0 ]; then SUDO=sudo; else SUDO=; fi
-	$SUDO apt-get install -y -q miller >/dev/null || die "cannot install miller"
+	apt_install miller || die "cannot install miller"
 }
-for t in crm-import crm-segment; do
-	[ -x "$CRM_BIN/$t" ] || die "$CRM_BIN/$t missing (run make first)"
-done
-commit="$(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)$(git -C "$root" diff --quiet HEAD -- lib cmd 2>/dev/null || echo ' + uncommitted changes in lib/ or cmd/')"
+need_tools crm-import crm-segment
+commit=$(build_commit)
 mkdir -p "$(dirname "$BENCH_OUT")"
-
-fmt() { awk -v x="$1" 'BEGIN { printf "%.2f", x }'; }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
-mb() { awk -v k="$1" 'BEGIN { printf "%.0f", k / 1024 }'; }
 
 rows=
 for size in $BENCH_SIZES; do
-	d=$BENCH_DIR/$size
-	[ -f "$d/stamp" ] || die "no generated data in $d: run tests/bench/run.sh (make bench) first"
+	require_data "$size"
 	db=$d/segment.db
-	if [ "$(cat "$d/segment.stamp" 2>/dev/null)" != "$(cat "$d/stamp")" ]; then
-		echo "bench: $size: importing into $db" >&2
-		rm -f "$db" "$db-wal" "$db-shm"
-		"$CRM_BIN/crm-import" --db "$db" --quiet "$d/customers.csv" "$d/orders.csv"
-		cp "$d/stamp" "$d/segment.stamp"
-	fi
+	import_once "$db"
 	cat > "$d/segment-peer.sql" <<-EOF
 	WITH f AS (
 	  SELECT customer_id,
@@ -74,9 +57,9 @@ for size in $BENCH_SIZES; do
 	cm=$(jq '.results[0].median' "$j")
 	sm=$(jq '.results[1].median' "$j")
 	mm=$(jq '.results[2].median' "$j")
-	rss=$(mb "$(awk '$1 + 0 > m { m = $1 + 0 } END { print m + 0 }' "$d/seg.rss")")
+	rss=$(mb "$(maxkb "$d/seg.rss")")
 	rm -f "$d/seg.rss"
-	n=$(sed 's/.*customers=\([0-9]*\) orders=\([0-9]*\).*/\1 \/ \2/' "$d/stamp")
+	n=$(stamp_counts "$d")
 	rows="$rows| $size ($n) | crm-segment (figures, RFM, segments, lifecycle, CSV out) | $(fmt "$cm") | 1.00 | $rss MB |
 | $size ($n) | sqlite3 (GROUP BY + NTILE) | $(fmt "$sm") | $(ratio "$sm" "$cm") | |
 | $size ($n) | mlr (filter + stats1) | $(fmt "$mm") | $(ratio "$mm" "$cm") | |
@@ -91,7 +74,7 @@ done
 	printf %s "$rows"
 	echo
 	echo "- commit: $commit (at the start of the run)"
-	echo "- sqlite3: $(sqlite3 --version | cut -d' ' -f1-2); Miller: $(mlr --version)"
-	echo "- CPU: $(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: //'), nproc $(nproc)"
+	echo "- sqlite3: $(sqlite3_version); Miller: $(mlr --version)"
+	echo "- CPU: $(cpu_and_cores)"
 	echo "- as of $AS_OF; stdout to /dev/null (hyperfine --output null)"
 } | tee "$BENCH_OUT"

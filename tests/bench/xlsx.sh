@@ -13,41 +13,27 @@
 set -eu
 
 here=$(cd "$(dirname "$0")" && pwd)
-root=$(cd "$here/../.." && pwd)
-CRM_BIN=${CRM_BIN:-$root/build/default/bin}
-BENCH_DIR=${BENCH_DIR:-$root/build/bench}
-BENCH_SEED=${BENCH_SEED:-42}
+. "$here/lib.sh"   # root, CRM_BIN, BENCH_DIR, BENCH_SEED; helpers
 BENCH_RUNS=${BENCH_RUNS:-3}
 nc=${BENCH_XLSX_CUSTOMERS:-100000}
 no=${BENCH_XLSX_ORDERS:-1000000}
-BENCH_OUT=${BENCH_OUT:-$root/tests/bench/results/xlsx-$(date +%Y-%m-%d).md}
+BENCH_OUT=${BENCH_OUT:-$(results_file xlsx)}
 crm_import=$CRM_BIN/crm-import
 
-die() { echo "bench: $*" >&2; exit 1; }
-
 missing=
-[ -x /usr/bin/time ] || missing="$missing time"
-command -v sqlite3 >/dev/null 2>&1 || missing="$missing sqlite3"
-command -v unzip >/dev/null 2>&1 || missing="$missing unzip"
+[ -x /usr/bin/time ] || missing=time
+missing="$missing $(missing_commands sqlite3 unzip)"
 pkg-config --exists xlsxwriter 2>/dev/null || missing="$missing libxlsxwriter-dev"
-if [ -n "$missing" ]; then
-	echo "bench: installing$missing" >&2
-	if [ "$(id -u)" -ne 0 ]; then SUDO=sudo; else SUDO=; fi
-	$SUDO apt-get update -q >/dev/null && $SUDO apt-get install -y -q $missing >/dev/null ||
-		die "cannot install$missing"
-fi
-[ -x "$crm_import" ] || die "$crm_import missing (run make first)"
-commit="$(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)$(git -C "$root" diff --quiet HEAD -- lib cmd 2>/dev/null || echo ' + uncommitted changes in lib/ or cmd/')"
+install_packages $missing
+need_tools crm-import
+commit=$(build_commit)
 
+# Its own generators and data (BENCH_DIR/xlsx), stamped with both sources.
 d=$BENCH_DIR/xlsx
 mkdir -p "$d" "$(dirname "$BENCH_OUT")"
-for g in gen gen_xlsx; do
-	if [ ! -x "$d/$g" ] || [ "$here/$g.c" -nt "$d/$g" ]; then
-		libs=; [ $g = gen_xlsx ] && libs=$(pkg-config --libs xlsxwriter)
-		${CC:-cc} -O2 -std=c11 -o "$d/$g" "$here/$g.c" $libs || die "cannot build $g"
-	fi
-done
-stamp="seed=$BENCH_SEED customers=$nc orders=$no gen=$(cat "$here/gen.c" "$here/gen_xlsx.c" | cksum | cut -d' ' -f1)"
+build_c "$d/gen" "$here/gen.c"
+build_c "$d/gen_xlsx" "$here/gen_xlsx.c" $(pkg-config --libs xlsxwriter)
+stamp="seed=$BENCH_SEED customers=$nc orders=$no gen=$(checksum "$here/gen.c" "$here/gen_xlsx.c")"
 if [ "$(cat "$d/stamp" 2>/dev/null)" != "$stamp" ]; then
 	echo "bench: generating $nc customers and $no orders (CSV and .xlsx) in $d" >&2
 	rm -f "$d/stamp"
@@ -69,7 +55,7 @@ run_one() {
 median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 minimum() { sort -n | head -1; }
 results=
-load=$(cut -d' ' -f1-3 /proc/loadavg)
+load=$(load_average)
 for f in orders.csv orders.xlsx; do
 	: > "$d/$f.runs"
 	i=0
@@ -102,7 +88,7 @@ set -- $xlsx_line; xw=$2 xc=$3 xk=$4 xwm=$5 xcm=$6
 	echo "# crm-import: $no orders as .xlsx and as CSV, $(date +%Y-%m-%d)"
 	echo
 	echo "Commit $commit; $("$crm_import" --version 2>&1 | head -1); $(nproc) cores,"
-	echo "$(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: //'); $BENCH_RUNS runs each, medians;"
+	echo "$(cpu_model); $BENCH_RUNS runs each, medians;"
 	echo "each run imports the orders into a fresh copy of a store holding $nc customers."
 	echo "Files: orders.csv $(size "$d/orders.csv"), orders.xlsx $(size "$d/orders.xlsx")"
 	echo "(sheet and shared-string XML uncompressed: $xml). Both imports store the same"
@@ -112,8 +98,8 @@ set -- $xlsx_line; xw=$2 xc=$3 xk=$4 xwm=$5 xcm=$6
 	echo
 	echo "| input | wall median (s) | wall min (s) | user+sys median (s) | user+sys min (s) | peak RSS (MB) | wall vs CSV (median / min) |"
 	echo "|---|---|---|---|---|---|---|"
-	echo "| CSV | $cw | $cwm | $cc | $ccm | $(awk -v k="$ck" 'BEGIN { printf "%.0f", k / 1024 }') | 1.00 / 1.00 |"
-	echo "| .xlsx | $xw | $xwm | $xc | $xcm | $(awk -v k="$xk" 'BEGIN { printf "%.0f", k / 1024 }') | $(awk -v a="$xw" -v b="$cw" 'BEGIN { printf "%.2f", a / b }') / $(awk -v a="$xwm" -v b="$cwm" 'BEGIN { printf "%.2f", a / b }') |"
+	echo "| CSV | $cw | $cwm | $cc | $ccm | $(mb "$ck") | 1.00 / 1.00 |"
+	echo "| .xlsx | $xw | $xwm | $xc | $xcm | $(mb "$xk") | $(ratio "$xw" "$cw") / $(ratio "$xwm" "$cwm") |"
 	echo
 	echo "Raw runs (wall user sys KB):"
 	echo

@@ -15,38 +15,23 @@
 set -eu
 
 here=$(cd "$(dirname "$0")" && pwd)
-root=$(cd "$here/../.." && pwd)
-CRM_BIN=${CRM_BIN:-$root/build/default/bin}
-BENCH_DIR=${BENCH_DIR:-$root/build/bench}
-BENCH_SIZES=${BENCH_SIZES:-small medium large}
-BENCH_OUT=${BENCH_OUT:-$root/tests/bench/results/xlsx-out-$(date +%Y-%m-%d).md}
+. "$here/lib.sh"   # root, CRM_BIN, BENCH_DIR, BENCH_SIZES; helpers
+BENCH_OUT=${BENCH_OUT:-$(results_file xlsx-out)}
 AS_OF=2025-01-01
 
-die() { echo "bench: $*" >&2; exit 1; }
-for t in crm-import crm-segment; do
-	[ -x "$CRM_BIN/$t" ] || die "$CRM_BIN/$t missing (run make first)"
-done
+need_tools crm-import crm-segment
 [ -x /usr/bin/python3 ] || die "/usr/bin/python3 missing (make deps)"
-commit="$(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)$(git -C "$root" diff --quiet HEAD -- lib cmd 2>/dev/null || echo ' + uncommitted changes in lib/ or cmd/')"
+commit=$(build_commit)
 mkdir -p "$(dirname "$BENCH_OUT")"
 
-fmt() { awk -v x="$1" 'BEGIN { printf "%.2f", x }'; }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
-mb() { awk -v k="$1" 'BEGIN { printf "%.0f", k / 1024 }'; }
-maxkb() { cat "$@" 2>/dev/null | awk '$1 + 0 > m { m = $1 + 0 } END { print m + 0 }'; }
+# bytes_mb FILE: FILE's size in MB, one decimal.
 bytes_mb() { awk -v b="$(wc -c < "$1")" 'BEGIN { printf "%.1f", b / 1048576 }'; }
 
 rows=
 for size in $BENCH_SIZES; do
-	d=$BENCH_DIR/$size
-	[ -f "$d/stamp" ] || die "no generated data in $d: run tests/bench/run.sh (make bench) first"
+	require_data "$size"
 	db=$d/segment.db
-	if [ "$(cat "$d/segment.stamp" 2>/dev/null)" != "$(cat "$d/stamp")" ]; then
-		echo "bench: $size: importing into $db" >&2
-		rm -f "$db" "$db-wal" "$db-shm"
-		"$CRM_BIN/crm-import" --db "$db" --quiet "$d/customers.csv" "$d/orders.csv"
-		cp "$d/stamp" "$d/segment.stamp"
-	fi
+	import_once "$db"
 	w=$d/xlsx
 	rm -rf "$w"
 	mkdir -p "$w/tmp"
@@ -65,7 +50,7 @@ for size in $BENCH_SIZES; do
 	[ -z "$(ls -A "$w/tmp")" ] || die "$size: temporary files left in $w/tmp"
 	lines=$(($(wc -l < "$w/out.csv") - 1))
 	r() { jq ".results[$1].$2" "$j"; }
-	n=$(sed 's/.*customers=\([0-9]*\) orders=\([0-9]*\).*/\1 \/ \2/' "$d/stamp")
+	n=$(stamp_counts "$d")
 	rows="$rows| $size ($n) | csv | $(fmt "$(r 0 median)") | $(fmt "$(r 0 min)") | $(fmt "$(r 0 user)") + $(fmt "$(r 0 system)") | 1.00 | $(mb "$(maxkb "$w/csv.rss")") MB | $(bytes_mb "$w/out.csv") MB | $lines |
 | $size ($n) | xlsx | $(fmt "$(r 1 median)") | $(fmt "$(r 1 min)") | $(fmt "$(r 1 user)") + $(fmt "$(r 1 system)") | $(ratio "$(r 1 median)" "$(r 0 median)") | $(mb "$(maxkb "$w/xlsx.rss")") MB | $(bytes_mb "$w/out.xlsx") MB | $lines |
 "
@@ -81,8 +66,8 @@ done
 	echo
 	echo "- commit: $commit (at the start of the run)"
 	echo "- libxlsxwriter: $(dpkg-query -W -f '${Version}' libxlsxwriter-dev 2>/dev/null || echo unknown) (constant_memory)"
-	echo "- hyperfine: $(hyperfine --version | cut -d' ' -f2); ${BENCH_RUNS:-3} runs, ${BENCH_WARMUP:-1} warm-up"
-	echo "- CPU: $(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: //'), nproc $(nproc)"
+	echo "- hyperfine: $(hyperfine_version); ${BENCH_RUNS:-3} runs, ${BENCH_WARMUP:-1} warm-up"
+	echo "- CPU: $(cpu_and_cores)"
 	echo "- as of $AS_OF; the whole store, --output FILE on the data's disk; TMPDIR beside it"
 	echo "- peak RSS: /usr/bin/time -f %M, max over the runs; times include the store scan both formats share"
 } | tee "$BENCH_OUT"
