@@ -41,6 +41,9 @@ static const struct { const char *name; int days; } default_lifecycle_cadence[] 
 	{ "repeat", 45 }, { "active", 60 },
 };
 static const int onboarding_days[] = { 3, 7, 30 };
+/* Values of date-rule columns that are no date: named one by one up to this
+ * many a run, then counted. */
+#define BAD_DATES_NAMED 3
 /* The rule names the rules themselves use: no own or date rule may take one. */
 static const char *const builtin_rules[] = {
 	"cadence", "onboarding", "sla", "winback", "satisfaction", "birthday", "anniversary",
@@ -131,6 +134,7 @@ struct crm_remind {
 	bool began;             /* the transaction is open, the known rows read */
 	bool reading;           /* a thread is doing that (crm_remind_read_ahead) */
 	pthread_t reader;
+	long long bad_dates;    /* date-rule values that are no date */
 	bool checkpointing;     /* a thread copies the run's WAL into the store */
 	pthread_t checkpointer;
 	crm_store *own;         /* the connection of the store side, when it has
@@ -727,9 +731,11 @@ rule_date_columns(crm_remind *r, const crm_summary *sum, const struct crm_custom
 		if (*text == '\0')
 			continue;
 		if (crm_date_parse(text, r->date_order, true, &dt) != 0) {
-			crm_warn("customer %lld (%s): column \"%s\": cannot read \"%s\" as a date; "
-			         "no %s reminder for it", (long long)c->id,
-			         crm_summary_external_id(sum, c), d->column, text, d->name);
+			/* The first few by name; a cron job's mail is no list of them. */
+			if (r->bad_dates++ < BAD_DATES_NAMED)
+				crm_warn("customer %lld (%s): column \"%s\": cannot read \"%s\" as a "
+				         "date; no %s reminder for it", (long long)c->id,
+				         crm_summary_external_id(sum, c), d->column, text, d->name);
 			continue;
 		}
 		when = dt.days;
@@ -1238,6 +1244,9 @@ crm_remind_store(crm_remind *r, crm_store *s, crm_summary *sum, const uint8_t *s
 	r->nprops = r->cap = 0;
 	crm_hash_free(r->by_key);
 	r->by_key = NULL;
+	if (r->bad_dates > BAD_DATES_NAMED)
+		crm_warn("%lld more values of remind.date_rules columns are no date; no reminder "
+		         "for them", r->bad_dates - BAD_DATES_NAMED);
 	if (!quiet)
 		fprintf(stderr, "crm-remind: %lld new reminders, %lld cancelled (their reason went "
 		        "away)\n", r->added, r->cancelled);

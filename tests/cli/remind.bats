@@ -324,6 +324,17 @@ date_rules_setup() {
 	printf 'remind:\n  date_rules:\n    renewal:\n      column: contract_end\n      days_ahead: 30\n' > d.yaml
 }
 
+@test "date rules: many values that are no date: the first three named, the rest counted in one line" {
+	printf 'customer_id,name,Contract End\n' > bad.csv
+	for i in 1 2 3 4 5 6; do printf 'B%d,Bad %d,2026-13-4%d\n' "$i" "$i" "$i"; done >> bad.csv
+	crm-import -q bad.csv
+	printf 'remind:\n  date_rules:\n    renewal:\n      column: contract_end\n      days_ahead: 30\n' > d.yaml
+	run -0 --separate-stderr crm-remind -q --all --config d.yaml --as-of 2026-11-19
+	[ "$(printf '%s\n' "$stderr" | grep -c 'cannot read')" -eq 3 ]
+	[[ "$stderr" == *'column "contract_end": cannot read "2026-13-41" as a date'* ]]
+	[[ "$stderr" == *'3 more values of remind.date_rules columns are no date; no reminder for them'* ]]
+}
+
 @test "date rules: a date in an imported column fires days_ahead days before it, until the day" {
 	date_rules_setup
 	run -0 --separate-stderr crm-remind -q --all --config d.yaml --as-of 2026-11-19
