@@ -15,6 +15,8 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 work=$(dirname "$bin")/valgrind
 rm -rf "$work"
 mkdir -p "$work/bin" "$work/logs"
+# readonly.bats runs the tools as user nobody: its logs go here too.
+chmod 1777 "$work/logs"
 vg="valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite,indirect --show-leak-kinds=definite,indirect --track-origins=yes"
 for t in "$bin"/*; do
 	name=$(basename "$t")
