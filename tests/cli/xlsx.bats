@@ -181,6 +181,9 @@ Orders,5,7" ]
 		run -74 --separate-stderr bash -c 'cat customers.xlsx | crm-import -'
 		[[ "$stderr" == "crm-import: <stdin>: cannot create a temporary copy in $TMPDIR: Permission denied" ]]
 	fi
+	# (valgrind itself cannot start without its TMPDIR: make check-valgrind
+	# skips this one.)
+	[ -n "${CRM_UNDER_VALGRIND:-}" ] && return 0
 	TMPDIR="$BATS_TEST_TMPDIR/missing" run -74 --separate-stderr bash -c 'cat customers.xlsx | crm-import -'
 	[ "$stderr" = "crm-import: <stdin>: cannot create a temporary copy in $BATS_TEST_TMPDIR/missing: No such file or directory" ]
 }
