@@ -1443,16 +1443,17 @@ crm_remind_list_free(struct crm_remind_list *l)
 	crm_buf_free(&l->text);
 }
 
-/* The reminder's customer and rule, when it is open or snoozed; else a
- * message, and false. */
-static bool
-changeable(crm_store *s, int64_t id, const char *doing, int64_t *customer, char **rule)
+/* Take the write lock and read the reminder's customer and rule, when it is
+ * open or snoozed (0); else a message, the lock let go, and CRM_EX_DATAERR. */
+static int
+begin_change(crm_store *s, int64_t id, const char *doing, int64_t *customer, char **rule)
 {
-	sqlite3_stmt *st = crm_store_prepare(s, "SELECT customer_id, rule, status FROM reminders "
-	    "WHERE id = ?1");
+	sqlite3_stmt *st;
 	const char *was;
-	bool ok = false;
+	int status = CRM_EX_DATAERR;
 
+	crm_store_begin(s);
+	st = crm_store_prepare(s, "SELECT customer_id, rule, status FROM reminders WHERE id = ?1");
 	crm_store_bind_int(s, st, 1, id);
 	if (crm_store_step(s, st) != SQLITE_ROW)
 		crm_warn("no reminder %lld (see crm-remind list --status all)", (long long)id);
@@ -1463,10 +1464,12 @@ changeable(crm_store *s, int64_t id, const char *doing, int64_t *customer, char 
 	else {
 		*customer = sqlite3_column_int64(st, 0);
 		*rule = crm_xstrdup((const char *)sqlite3_column_text(st, 1));
-		ok = true;
+		status = 0;
 	}
 	sqlite3_finalize(st);
-	return ok;
+	if (status != 0)
+		crm_store_rollback(s);
+	return status;
 }
 
 int
@@ -1475,12 +1478,10 @@ crm_remind_done(crm_store *s, int64_t id, const char *now, const char *note)
 	sqlite3_stmt *st;
 	int64_t customer;
 	char *rule, *key, *summary;
+	int status;
 
-	crm_store_begin(s);
-	if (!changeable(s, id, "done", &customer, &rule)) {
-		crm_store_rollback(s);
-		return CRM_EX_DATAERR;
-	}
+	if ((status = begin_change(s, id, "done", &customer, &rule)) != 0)
+		return status;
 	st = crm_store_prepare(s, "UPDATE reminders SET status = 'done', done_at = ?2, "
 	    "note = ?3, updated_at = ?2 WHERE id = ?1");
 	crm_store_bind_int(s, st, 1, id);
@@ -1512,12 +1513,10 @@ crm_remind_snooze(crm_store *s, int64_t id, const char *until, int64_t today, co
 	sqlite3_stmt *st;
 	int64_t customer, u;
 	char *rule;
+	int status;
 
-	crm_store_begin(s);
-	if (!changeable(s, id, "snoozed", &customer, &rule)) {
-		crm_store_rollback(s);
-		return CRM_EX_DATAERR;
-	}
+	if ((status = begin_change(s, id, "snoozed", &customer, &rule)) != 0)
+		return status;
 	free(rule);
 	if (crm_date_parse_iso(until, &u) == 0 && u <= today) {
 		crm_warn("--until %s is not after today (%s)", until, now);
