@@ -1216,6 +1216,14 @@ crm_remind_store(crm_remind *r, crm_store *s, crm_summary *sum, const uint8_t *s
 	/* The escalations come after the customers' proposals, so new ones
 	 * get the next ids. */
 	rule_sla(r, s, sum, selected);
+	/* Room for every proposal new to the store: the hash and the known
+	 * reminders would otherwise double (and copy) their way up to a first
+	 * run's million. */
+	crm_hash_reserve(r->by_key, r->nknown + r->nprops + 1024);
+	if (r->kcap < r->nknown + r->nprops + 1) {
+		r->kcap = r->nknown + r->nprops + 1;
+		r->known = crm_xreallocarray(r->known, r->kcap, sizeof(*r->known));
+	}
 	r->rows = crm_xreallocarray(NULL, r->nprops + 1, sizeof(*r->rows));
 	st.ins = crm_store_prepare(s, "INSERT OR IGNORE INTO reminders (key, customer_id, "
 	    "ticket_id, rule, due, priority, reason, escalate_to, status, created_at, updated_at) "

@@ -226,6 +226,36 @@ CRM_INDEX_ORDERS_CUSTOMER ";"
  * million inserts). */
 "DROP INDEX reminders_status;"
 "CREATE INDEX reminders_customer ON reminders(customer_id);",
+/* 8: one index for reminders, UNIQUE (customer_id, key), instead of key
+ * UNIQUE and the customer index of 7. Every key names its customer (or the
+ * customer's ticket, which a merge moves with it), so the pair is as unique
+ * as the key was, and the index still finds a customer's reminders. A run
+ * inserts in customer order: this index grows at its end, where the key's
+ * took each new reminder at a random place, and there is one index to
+ * write, not two (a first run's million inserts: a quarter less time).
+ * SQLite cannot drop a column's UNIQUE: the table is copied. */
+"CREATE TABLE reminders_8 ("
+"  id INTEGER PRIMARY KEY,"
+"  key TEXT NOT NULL,"
+"  customer_id INTEGER NOT NULL,"
+"  ticket_id INTEGER,"
+"  rule TEXT NOT NULL,"
+"  due TEXT NOT NULL,"
+"  priority TEXT NOT NULL,"
+"  reason TEXT NOT NULL,"
+"  escalate_to TEXT,"
+"  status TEXT NOT NULL DEFAULT 'open',"
+"  snoozed_until TEXT,"
+"  done_at TEXT, note TEXT,"
+"  created_at TEXT NOT NULL, updated_at TEXT NOT NULL"
+");"
+"INSERT INTO reminders_8 (id, key, customer_id, ticket_id, rule, due, priority, reason, "
+"  escalate_to, status, snoozed_until, done_at, note, created_at, updated_at) "
+"SELECT id, key, customer_id, ticket_id, rule, due, priority, reason, escalate_to, status, "
+"  snoozed_until, done_at, note, created_at, updated_at FROM reminders;"
+"DROP TABLE reminders;"
+"ALTER TABLE reminders_8 RENAME TO reminders;"
+"CREATE UNIQUE INDEX reminders_customer_key ON reminders(customer_id, key);",
 };
 
 #endif

@@ -20,7 +20,7 @@
 #include <stdint.h>
 
 /* The schema version this build writes; a store with a higher one is refused. */
-#define CRM_SCHEMA_VERSION 7
+#define CRM_SCHEMA_VERSION 8
 
 /* The page cache every connection gets: 64 MiB (a memory bar of 200 MB). */
 #define CRM_STORE_CACHE_PRAGMA "PRAGMA cache_size = -65536"

@@ -84,6 +84,33 @@ rules_of() { awk -F, 'NR > 1 { print $3 ":" $6 }' | sort | tr '\n' ' '; }
 	[ "$(q "SELECT count(*) FROM reminders")" = "5" ]
 }
 
+@test "a store of schema 7 is brought to 8: every reminder kept, a done occasion stays done" {
+	crm-remind -q --all --as-of 2026-11-23 > /dev/null
+	bday=$(q "SELECT id FROM reminders WHERE rule = 'birthday'")
+	crm-remind -q done "$bday" --as-of 2026-11-23
+	before=$(q "SELECT * FROM reminders ORDER BY id")
+	# the reminders table as schema 7 had it: key UNIQUE, a customer index
+	q "BEGIN; ALTER TABLE reminders RENAME TO r8;
+	   CREATE TABLE reminders (id INTEGER PRIMARY KEY, key TEXT NOT NULL UNIQUE,
+	     customer_id INTEGER NOT NULL, ticket_id INTEGER, rule TEXT NOT NULL, due TEXT NOT NULL,
+	     priority TEXT NOT NULL, reason TEXT NOT NULL, escalate_to TEXT,
+	     status TEXT NOT NULL DEFAULT 'open', snoozed_until TEXT, done_at TEXT, note TEXT,
+	     created_at TEXT NOT NULL, updated_at TEXT NOT NULL);
+	   INSERT INTO reminders SELECT * FROM r8; DROP TABLE r8;
+	   CREATE INDEX reminders_customer ON reminders(customer_id);
+	   PRAGMA user_version = 7; COMMIT"
+	run -0 --separate-stderr crm-remind --all --as-of 2026-11-23
+	[[ "$stderr" == *"0 new reminders, 0 cancelled"* ]]
+	[ "$(q "PRAGMA user_version")" = "8" ]
+	[ "$(q "SELECT * FROM reminders ORDER BY id")" = "$before" ]
+	[ "$(q "SELECT group_concat(name) FROM sqlite_schema WHERE type = 'index' AND tbl_name = 'reminders'")" = "reminders_customer_key" ]
+	# the birthday is still proposed the next day, and still done
+	run -0 --separate-stderr crm-remind --all --as-of 2026-11-24
+	[[ "$output" != *",birthday,"* ]]
+	[ "$(q "SELECT status FROM reminders WHERE id = $bday")" = "done" ]
+	[ "$(q "SELECT count(*) FROM reminders WHERE rule = 'birthday'")" = "1" ]
+}
+
 @test "done resets the follow-up clock; the reminder leaves the list" {
 	crm-remind -q --all --as-of 2026-11-23 > /dev/null
 	id=$(q "SELECT id FROM reminders WHERE rule = 'cadence'")
