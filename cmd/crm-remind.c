@@ -325,6 +325,9 @@ struct sink {
 	struct rows rows;
 	size_t n;
 	char stamp[32];
+	/* Where rows go as they are made: stdout, or a spool that holds them
+	 * until the store has the list's reminders (crm_cli_spool_out). */
+	FILE *out;
 };
 
 static void sink_row(struct sink *k, char *const *cells);
@@ -485,23 +488,37 @@ ics_row(FILE *fp, char *const *c, const char *stamp)
 	crm_ics_line(fp, "END", "VTODO", false);
 }
 
-static void
-sink_begin(struct sink *k, const struct options *o)
+/* A list in format o is collected, sorted and written at its end (text,
+ * xlsx, --by-owner, --mail), not written row by row as it is made. */
+static bool
+list_collected(const struct options *o)
 {
+	return o->format == OUT_TEXT || o->format == OUT_XLSX || o->by_owner || o->mail;
+}
+
+/* out: where rows written as they are made go (stdout, or a spool). */
+static void
+sink_begin(struct sink *k, const struct options *o, FILE *out)
+{
+	memset(k, 0, sizeof *k);
 	k->o = o;
-	k->collect = o->format == OUT_TEXT || o->format == OUT_XLSX || o->by_owner || o->mail;
+	k->collect = list_collected(o);
+	k->out = out;
 	if (o->mail)
 		return;
 	if (o->format == OUT_CSV || o->format == OUT_TSV) {
-		k->w = crm_csv_writer_new(stdout, "<stdout>", o->format == OUT_TSV,
+		k->w = crm_csv_writer_new(k->out, out == stdout ? crm_cli_output_name() :
+		                          "the list's spool in $TMPDIR", o->format == OUT_TSV,
 		                          o->common.excel_safe);
 		if (!k->collect)
 			crm_csv_write_row(k->w, col_names, C_NCOLS);
 	} else if (o->format == OUT_JSON)
-		fputs("[", stdout);
+		fputs("[", k->out);
 	else if (o->format == OUT_ICS)
-		crm_ics_begin(stdout, "-//crm-tools//crm-remind//EN", k->stamp);
+		crm_ics_begin(k->out, "-//crm-tools//crm-remind//EN", k->stamp);
 }
+
+
 
 /* One row in format f to fp (CSV and TSV through w); first: the list's
  * first row (JSON writes no comma before it). */
@@ -530,7 +547,7 @@ emit_to(enum out_format f, FILE *fp, crm_csv_writer *w, const char *stamp, char 
 static void
 emit(struct sink *k, char *const *cells)
 {
-	emit_to(k->o->format, stdout, k->w, k->stamp, cells, k->n == 0);
+	emit_to(k->o->format, k->out, k->w, k->stamp, cells, k->n == 0);
 	k->n++;
 }
 
@@ -579,12 +596,12 @@ put_share(void *arg, const char *text, size_t len, size_t count)
 	if (j->o->format == OUT_JSON && j->sink->n == 0 && count > 0)
 		text++, len--; /* the comma before the list's first row */
 	if (len > 0)
-		fwrite(text, 1, len, stdout);
+		fwrite(text, 1, len, j->sink->out);
 	j->sink->n += count;
 }
 
-/* The rows to stdout by two threads; the CSV writer writes straight to
- * stdout's buffer, so the header went before the shares there. */
+/* The rows to the sink by two threads; the CSV writer writes straight to
+ * the sink's buffer, so the header went before the shares there. */
 static void
 put_rows_parallel(const struct row_source *src, const struct options *o,
                   const struct crm_remind_row *const *rows, size_t n, struct sink *sink)
@@ -733,9 +750,9 @@ sink_end(struct sink *k)
 	if (k->w != NULL)
 		crm_status_merge(&status, crm_csv_writer_close(k->w));
 	else if (o->format == OUT_JSON)
-		fputs(k->n ? "\n]\n" : "]\n", stdout);
+		fputs(k->n ? "\n]\n" : "]\n", k->out);
 	else if (o->format == OUT_ICS)
-		crm_ics_line(stdout, "END", "VCALENDAR", false);
+		crm_ics_line(k->out, "END", "VCALENDAR", false);
 	return status;
 }
 
@@ -792,7 +809,7 @@ cmd_list(crm_store *s, const struct options *o, const struct crm_config *cfg,
 	rows = crm_xreallocarray(NULL, list.n + 1, sizeof(*rows));
 	for (size_t i = 0; i < list.n; i++)
 		rows[i] = &list.rows[i];
-	sink_begin(&sink, o);
+	sink_begin(&sink, o, stdout);
 	put_rows(&src, o, rows, list.n, &sink);
 	free(rows);
 	status = sink_end(&sink);
@@ -800,6 +817,34 @@ cmd_list(crm_store *s, const struct options *o, const struct crm_config *cfg,
 	crm_remind_list_free(&list);
 	crm_summary_free(src.sum);
 	return status;
+}
+
+/* The run's due list, made while the store side writes the run's changes
+ * and out once they are committed: no list names a reminder the store does
+ * not have. A list written row by row is held in a spool meanwhile (none
+ * to be had, or one that could not hold it all: written after the commit). */
+static int
+write_due(const struct row_source *src, const struct options *o, crm_remind *r,
+          const struct crm_remind_row *const *due, size_t n, struct sink *sink)
+{
+	FILE *spool = NULL;
+	int status;
+
+	if (crm_remind_writing(r) && !list_collected(o) && (spool = crm_cli_spool()) == NULL)
+		crm_remind_stored(r);
+	sink_begin(sink, o, spool ? spool : stdout);
+	put_rows(src, o, due, n, sink);
+	if (list_collected(o)) {
+		crm_remind_stored(r);
+		return sink_end(sink);
+	}
+	status = sink_end(sink);
+	crm_remind_stored(r);
+	if (spool == NULL || crm_cli_spool_out(spool))
+		return status;
+	sink_begin(sink, o, stdout);
+	put_rows(src, o, due, n, sink);
+	return sink_end(sink);
 }
 
 /* The run: every rule over the selected customers, the store brought up
@@ -841,9 +886,7 @@ cmd_run(crm_store *s, struct options *o, const struct crm_config *cfg, crm_strea
 	}
 	crm_remind_store(r, s, src.sum, selected, o->common.quiet);
 	n = crm_remind_due(r, &due);
-	sink_begin(&sink, o);
-	put_rows(&src, o, due, n, &sink);
-	crm_status_merge(&status, sink_end(&sink));
+	crm_status_merge(&status, write_due(&src, o, r, due, n, &sink));
 	if (!o->common.quiet)
 		fprintf(stderr, "crm-remind: %zu reminders due\n", sink.n);
 	rows_free(&sink.rows);

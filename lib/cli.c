@@ -208,6 +208,45 @@ crm_cli_output_name(void)
 	return output_path ? output_path : "<stdout>";
 }
 
+FILE *
+crm_cli_spool(void)
+{
+	const char *dir = getenv("TMPDIR");
+	char *path;
+	FILE *fp;
+	int fd;
+
+	if (dir == NULL || *dir == '\0')
+		dir = "/tmp";
+	fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+	if (fd < 0 && (errno == EOPNOTSUPP || errno == EISDIR || errno == EINVAL)) {
+		/* A file system without O_TMPFILE: a named file, unlinked at once. */
+		path = crm_xasprintf("%s/crm-spool-XXXXXX", dir);
+		if ((fd = mkostemp(path, O_CLOEXEC)) >= 0)
+			(void)unlink(path);
+		free(path);
+	}
+	if (fd < 0)
+		return NULL;
+	if ((fp = fdopen(fd, "w+")) == NULL)
+		(void)close(fd);
+	return fp;
+}
+
+bool
+crm_cli_spool_out(FILE *spool)
+{
+	char buf[1 << 16];
+	size_t n;
+	bool ok = fflush(spool) == 0 && !ferror(spool) && fseek(spool, 0, SEEK_SET) == 0;
+
+	while (ok && (n = fread(buf, 1, sizeof buf, spool)) > 0)
+		fwrite(buf, 1, n, stdout);
+	ok = ok && !ferror(spool);
+	(void)fclose(spool);
+	return ok;
+}
+
 long long
 crm_cli_number(const char *opt, const char *arg, long long min, long long max)
 {

@@ -14,6 +14,7 @@
 #include <getopt.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 
 /* Option ids for the shared long options without a short form (above any
  * short-option char); --quiet, --tsv and --help use 'q', 't' and 'h'. */
@@ -104,6 +105,17 @@ int crm_cli_finish(int status);
 void crm_cli_output(const char *path, bool binary);
 /* The results' name for messages: the --output FILE, else "<stdout>". */
 const char *crm_cli_output_name(void);
+
+/* Results held back until they may go out (crm-remind's list until the
+ * store has its reminders): an unnamed temporary file in $TMPDIR (else
+ * /tmp), gone when closed; NULL (errno set) when none can be made. On disk,
+ * not in memory: a million rows' 230 MB would cost seconds of page faults. */
+FILE *crm_cli_spool(void);
+/* What was written to spool, from its start, to stdout; spool closed.
+ * false when the spool could not hold it all (a full disk), found before
+ * anything is written: the caller writes the results again itself. Errors
+ * writing stdout are crm_cli_finish's. */
+bool crm_cli_spool_out(FILE *spool);
 
 /* What may follow a stream tool's options: an optional "-" (standard input
  * is a customer stream), nothing else. Returns true for "-". Anything more,

@@ -3,12 +3,14 @@
  * the rules, their defaults and keys are stated in man/crm-remind.1).
  *
  * Proposals are kept in memory: a key, a reason and the figures of the
- * reminder, strings in one arena. The store side reads the reminders that
- * can still change (open, snoozed, cancelled) in one table scan into a hash
- * by key, so matching a proposal costs a lookup, not a query; only new keys
- * are inserted and only reminders whose reason, priority or addressee
- * changed are updated. The due list is then what the run matched, sorted in
- * memory: no second pass over the table.
+ * reminder, strings in one arena. The store side reads the stored
+ * reminders in one table scan into a hash by key (those that can still
+ * change with their figures, done ones by key alone), under the write
+ * lock, so matching a proposal costs a lookup, not a query, and decides
+ * everything in memory: new keys get the next ids, and only reminders
+ * whose reason, priority or addressee changed are updated. The due list is
+ * then what the run matched, sorted in memory, complete with its ids while
+ * a thread writes the changes (the list goes out after their commit).
  */
 #include "remind.h"
 
@@ -86,14 +88,23 @@ struct proposal {
 	uint8_t priority;
 };
 
+/* A change of the stored reminders: a new one (with the id it gets), a
+ * reason, priority or addressee brought up to date, or a reminder whose
+ * reason went away cancelled. prop: the proposal (not for a cancel). */
+enum change_kind { CH_INSERT, CH_UPDATE, CH_CANCEL };
+struct change {
+	int64_t id;
+	uint32_t prop;
+	uint8_t kind;
+};
+
 /* A reminder of the store matched in this run, or inserted by it. */
 struct known {
 	int64_t id, customer_id;
 	uint64_t what;  /* hash of reason, priority and addressee */
 	int64_t row;    /* its row in the due rows, or -1 */
 	char due[16];
-	char status;    /* 'o'pen, 's'noozed, 'c'ancelled; 'n' inserted by
-	                 * this run; 'd' proposed but done already */
+	char status;    /* 'o'pen, 's'noozed, 'c'ancelled; 'n' new in this run */
 	bool snooze_over; /* snoozed_until <= today */
 	bool seen;      /* proposed in this run */
 };
@@ -139,6 +150,15 @@ struct crm_remind {
 	pthread_t checkpointer;
 	crm_store *own;         /* the connection of the store side, when it has
 	                         * its own (crm_remind_read_ahead), else NULL */
+	/* The changes matching decided, made by the writer. */
+	struct change *changes;
+	size_t nchanges, chcap;
+	int64_t next_id;        /* the id the next new reminder gets */
+	crm_store *ws;          /* the connection the changes go through */
+	bool writing;           /* a thread makes them (crm_remind_stored joins) */
+	pthread_t writer;
+	bool stored;            /* crm_remind_stored was called */
+	bool quiet;
 };
 
 /* ---- the plan ---------------------------------------------------------- */
@@ -321,6 +341,14 @@ crm_remind_free(crm_remind *r)
 
 	if (r == NULL)
 		return;
+	/* The threads first: they read what is freed below. */
+	if (r->reading)
+		pthread_join(r->reader, NULL);
+	if (r->writing)
+		pthread_join(r->writer, NULL);
+	if (r->checkpointing)
+		pthread_join(r->checkpointer, NULL);
+	crm_store_close(r->own);
 	for (i = 0; i < r->cfg->nremind_rules && r->rules; i++)
 		crm_rule_free(r->rules[i]);
 	free(r->rules);
@@ -330,16 +358,12 @@ crm_remind_free(crm_remind *r)
 	free(r->extra);
 	free(r->seg);
 	free(r->props);
+	free(r->changes);
 	crm_buf_free(&r->arena);
 	free(r->known);
 	crm_hash_free(r->by_key);
 	free(r->rows);
 	free(r->due);
-	if (r->reading)
-		pthread_join(r->reader, NULL);
-	if (r->checkpointing)
-		pthread_join(r->checkpointer, NULL);
-	crm_store_close(r->own);
 	free(r);
 }
 
@@ -930,12 +954,16 @@ known_add(crm_remind *r)
 	return &r->known[r->nknown++];
 }
 
-/* The reminders that can still change, one table scan (an index walk
- * fetches every row from a random place). */
+/* The stored reminders, one table scan (an index walk fetches every row
+ * from a random place): those that can still change (open, snoozed,
+ * cancelled) as known rows, the done ones by key alone (DONE_KEY), so that
+ * matching needs no query: a key it does not find is new to the store. */
 /* Keys of known reminders waiting to go into the hash, their slots
  * prefetched: a table scan meets the keys in an order unrelated to where
  * they hash. */
 #define KEY_BATCH 32
+/* The hash's value for the key of a done reminder: the occasion is over. */
+#define DONE_KEY (-1)
 
 struct key_batch {
 	crm_buf keys;             /* the keys, back to back */
@@ -953,37 +981,51 @@ key_batch_flush(crm_remind *r, struct key_batch *b)
 	crm_buf_reset(&b->keys);
 }
 
+/* The known row of a stored reminder that can still change, from the
+ * scan's current row. */
+static void
+known_from_row(crm_remind *r, sqlite3_stmt *st, char status)
+{
+	const char *due = (const char *)sqlite3_column_text(st, 7);
+	const char *until = (const char *)sqlite3_column_text(st, 8);
+	struct known *k = known_add(r);
+	size_t dlen;
+
+	k->id = sqlite3_column_int64(st, 0);
+	k->customer_id = sqlite3_column_int64(st, 2);
+	k->status = status;
+	k->what = what_hash((const char *)sqlite3_column_text(st, 4),
+	                    (const char *)sqlite3_column_text(st, 5),
+	                    (const char *)sqlite3_column_text(st, 6));
+	/* The due text as stored (a day; cut at 15 bytes otherwise). */
+	dlen = due ? strnlen(due, sizeof k->due - 1) : 0;
+	memcpy(k->due, due ? due : "", dlen);
+	k->due[dlen] = '\0';
+	k->snooze_over = until != NULL && strcmp(until, r->today_text) <= 0;
+}
+
 static void
 read_known(crm_remind *r, crm_store *s)
 {
 	sqlite3_stmt *st = crm_store_prepare(s, "SELECT id, key, customer_id, status, reason, "
-	    "priority, escalate_to, due, snoozed_until FROM reminders NOT INDEXED "
-	    "WHERE status IN ('open', 'snoozed', 'cancelled')");
+	    "priority, escalate_to, due, snoozed_until FROM reminders NOT INDEXED");
 	struct key_batch b = { .keys = { NULL, 0, 0 }, .n = 0 };
 
 	while (crm_store_step(s, st) == SQLITE_ROW) {
 		const char *key = (const char *)sqlite3_column_text(st, 1);
-		const char *due = (const char *)sqlite3_column_text(st, 7);
-		const char *until = (const char *)sqlite3_column_text(st, 8);
-		size_t len = (size_t)sqlite3_column_bytes(st, 1), dlen;
-		struct known *k = known_add(r);
+		const char *status = (const char *)sqlite3_column_text(st, 3);
+		size_t len = (size_t)sqlite3_column_bytes(st, 1);
 
-		k->id = sqlite3_column_int64(st, 0);
-		k->customer_id = sqlite3_column_int64(st, 2);
-		k->status = *(const char *)sqlite3_column_text(st, 3);
-		k->what = what_hash((const char *)sqlite3_column_text(st, 4),
-		                    (const char *)sqlite3_column_text(st, 5),
-		                    (const char *)sqlite3_column_text(st, 6));
-		/* The due text as stored (a day; cut at 15 bytes otherwise). */
-		dlen = due ? strnlen(due, sizeof k->due - 1) : 0;
-		memcpy(k->due, due ? due : "", dlen);
-		k->due[dlen] = '\0';
-		k->snooze_over = until != NULL && strcmp(until, r->today_text) <= 0;
+		if (strcmp(status, "done") == 0)
+			b.index[b.n] = DONE_KEY;
+		else {
+			known_from_row(r, st, *status);
+			b.index[b.n] = (int64_t)(r->nknown - 1);
+		}
 		crm_hash_prefetch(r->by_key, crm_hash_key(key, len));
 		b.at[b.n] = b.keys.len;
 		crm_buf_append(&b.keys, key, len);
-		b.len[b.n] = len;
-		b.index[b.n++] = (int64_t)(r->nknown - 1);
+		b.len[b.n++] = len;
 		if (b.n == KEY_BATCH)
 			key_batch_flush(r, &b);
 	}
@@ -1018,50 +1060,39 @@ set_row(crm_remind *r, crm_summary *sum, struct known *k, const struct proposal 
 	w->escalate_to = p->escalate_to;
 }
 
-struct statements {
-	sqlite3_stmt *ins, *upd;
-};
-
 static void
-insert_new(crm_remind *r, crm_store *s, crm_summary *sum, sqlite3_stmt *ins,
-           const struct proposal *p, const char *key)
+add_change(crm_remind *r, enum change_kind kind, int64_t id, const struct proposal *p)
+{
+	if (r->nchanges == r->chcap) {
+		r->chcap = r->chcap ? 2 * r->chcap : 1024;
+		r->changes = crm_xreallocarray(r->changes, r->chcap, sizeof(*r->changes));
+	}
+	r->changes[r->nchanges++] = (struct change){
+		.id = id, .prop = p ? (uint32_t)(p - r->props) : 0, .kind = (uint8_t)kind,
+	};
+}
+
+/* A proposal whose key the store does not have: a new reminder, with the
+ * next id (the write lock is held since the scan: nobody else adds one). */
+static void
+add_new(crm_remind *r, crm_summary *sum, const struct proposal *p, const char *key)
 {
 	struct known *k = known_add(r);
-	char due[16];
 
-	crm_date_format(p->due, due);
-	crm_store_bind_text(s, ins, 1, key);
-	crm_store_bind_int(s, ins, 2, p->customer_id);
-	if (p->ticket_id)
-		crm_store_bind_int(s, ins, 3, p->ticket_id);
-	else
-		crm_store_bind_null(s, ins, 3);
-	crm_store_bind_text(s, ins, 4, p->rule);
-	crm_store_bind_text(s, ins, 5, due);
-	crm_store_bind_text(s, ins, 6, crm_remind_priority_names[p->priority]);
-	crm_store_bind_text(s, ins, 7, arena_str(r, p->reason));
-	crm_store_bind_text(s, ins, 8, p->escalate_to);
-	crm_store_bind_text(s, ins, 9, r->clock.now);
-	crm_store_step(s, ins);
-	sqlite3_reset(ins);
-	/* A done reminder's key is not among the known: the insert finds it
-	 * and does nothing, so a done occasion does not come back. */
-	k->status = sqlite3_changes(crm_store_db(s)) > 0 ? 'n' : 'd';
-	k->seen = true;
-	crm_hash_put(r->by_key, key, strlen(key), (int64_t)(r->nknown - 1));
-	if (k->status == 'd')
-		return;
-	r->added++;
-	k->id = sqlite3_last_insert_rowid(crm_store_db(s));
+	k->id = r->next_id++;
 	k->customer_id = p->customer_id;
-	memcpy(k->due, due, sizeof k->due);
+	k->status = 'n';
+	k->seen = true;
+	crm_date_format(p->due, k->due);
+	crm_hash_put(r->by_key, key, strlen(key), (int64_t)(r->nknown - 1));
+	add_change(r, CH_INSERT, k->id, p);
+	r->added++;
 	set_row(r, sum, k, p);
 }
 
-/* One proposal against the store. */
+/* One proposal against what the store has. */
 static void
-match(crm_remind *r, crm_store *s, crm_summary *sum, const struct statements *st,
-      const struct proposal *p)
+match(crm_remind *r, crm_summary *sum, const struct proposal *p)
 {
 	const char *key = arena_str(r, p->key), *reason = arena_str(r, p->reason);
 	const char *priority = crm_remind_priority_names[p->priority];
@@ -1070,24 +1101,20 @@ match(crm_remind *r, crm_store *s, crm_summary *sum, const struct statements *st
 	int64_t at;
 
 	if (!crm_hash_get(r->by_key, key, strlen(key), &at)) {
-		insert_new(r, s, sum, st->ins, p, key);
+		add_new(r, sum, p, key);
 		return;
 	}
+	/* Done: that occasion does not come back. */
+	if (at == DONE_KEY)
+		return;
 	k = &r->known[at];
-	/* Inserted (or found done) earlier in this run: the insert of a key
-	 * twice keeps the first. */
-	if (k->status == 'n' || k->status == 'd')
+	/* New in this run already: a key proposed twice keeps the first. */
+	if (k->status == 'n')
 		return;
 	k->seen = true;
 	what = what_hash(reason, priority, p->escalate_to);
 	if (k->status == 'c' || k->what != what) {
-		crm_store_bind_int(s, st->upd, 1, k->id);
-		crm_store_bind_text(s, st->upd, 2, reason);
-		crm_store_bind_text(s, st->upd, 3, priority);
-		crm_store_bind_text(s, st->upd, 4, p->escalate_to);
-		crm_store_bind_text(s, st->upd, 5, r->clock.now);
-		crm_store_step(s, st->upd);
-		sqlite3_reset(st->upd);
+		add_change(r, CH_UPDATE, k->id, p);
 		r->added += k->status == 'c'; /* opened again: new on the list */
 		if (k->status == 'c')
 			k->status = 'o';
@@ -1099,13 +1126,9 @@ match(crm_remind *r, crm_store *s, crm_summary *sum, const struct statements *st
 /* The open and snoozed reminders nobody proposed: of the customers the
  * run looked at (a stream's), and of customers gone from the store. */
 static void
-cancel_unseen(crm_remind *r, crm_store *s, crm_summary *sum, const uint8_t *selected)
+cancel_unseen(crm_remind *r, crm_summary *sum, const uint8_t *selected)
 {
-	sqlite3_stmt *cancel = crm_store_prepare(s, "UPDATE reminders SET status = 'cancelled', "
-	    "updated_at = ?2 WHERE id = ?1");
-	size_t i;
-
-	for (i = 0; i < r->nknown; i++) {
+	for (size_t i = 0; i < r->nknown; i++) {
 		const struct known *k = &r->known[i];
 		struct crm_customer *c;
 
@@ -1114,16 +1137,12 @@ cancel_unseen(crm_remind *r, crm_store *s, crm_summary *sum, const uint8_t *sele
 		c = crm_summary_find(sum, k->customer_id);
 		if (c != NULL && !selected[crm_summary_index(sum, c)])
 			continue;
-		crm_store_bind_int(s, cancel, 1, k->id);
-		crm_store_bind_text(s, cancel, 2, r->clock.now);
-		crm_store_step(s, cancel);
-		sqlite3_reset(cancel);
+		add_change(r, CH_CANCEL, k->id, NULL);
 		r->cancelled++;
 	}
-	sqlite3_finalize(cancel);
 }
 
-/* The write lock, then the stored reminders that can still change. */
+/* The write lock, then the stored reminders and the next id. */
 static void
 begin_and_read(crm_remind *r, crm_store *s)
 {
@@ -1131,10 +1150,15 @@ begin_and_read(crm_remind *r, crm_store *s)
 	size_t n = 0;
 
 	crm_store_begin(s);
-	/* Room for every stored reminder (the count comes from an index). */
+	/* Room for every stored reminder (the count comes from the index;
+	 * asked for with max(id), it would be a scan of the table). */
 	st = crm_store_prepare(s, "SELECT count(*) FROM reminders");
 	if (crm_store_step(s, st) == SQLITE_ROW && sqlite3_column_int64(st, 0) > 0)
 		n = (size_t)sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	st = crm_store_prepare(s, "SELECT coalesce(max(id), 0) FROM reminders");
+	if (crm_store_step(s, st) == SQLITE_ROW)
+		r->next_id = sqlite3_column_int64(st, 0) + 1;
 	sqlite3_finalize(st);
 	crm_hash_reserve(r->by_key, n + 1024);
 	r->kcap = n + 1024;
@@ -1196,11 +1220,80 @@ commit_and_close(crm_remind *r, crm_store *s)
 	r->own = NULL;
 }
 
+/* The changes matching decided, in their order (new reminders in the
+ * order of their ids), then the commit. */
+static void
+write_changes(crm_remind *r, crm_store *s)
+{
+	sqlite3_stmt *ins = crm_store_prepare(s, "INSERT INTO reminders (id, key, customer_id, "
+	    "ticket_id, rule, due, priority, reason, escalate_to, status, created_at, updated_at) "
+	    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 'open', ?10, ?10)");
+	sqlite3_stmt *upd = crm_store_prepare(s, "UPDATE reminders SET reason = ?2, priority = ?3, "
+	    "escalate_to = ?4, updated_at = ?5, status = CASE status WHEN 'cancelled' THEN "
+	    "'open' ELSE status END WHERE id = ?1");
+	sqlite3_stmt *cancel = crm_store_prepare(s, "UPDATE reminders SET status = 'cancelled', "
+	    "updated_at = ?2 WHERE id = ?1");
+
+	for (size_t i = 0; i < r->nchanges; i++) {
+		const struct change *ch = &r->changes[i];
+		const struct proposal *p = &r->props[ch->prop];
+		sqlite3_stmt *st;
+		char due[16];
+
+		switch (ch->kind) {
+		case CH_INSERT:
+			st = ins;
+			crm_date_format(p->due, due);
+			crm_store_bind_int(s, st, 1, ch->id);
+			crm_store_bind_text(s, st, 2, arena_str(r, p->key));
+			crm_store_bind_int(s, st, 3, p->customer_id);
+			if (p->ticket_id)
+				crm_store_bind_int(s, st, 4, p->ticket_id);
+			else
+				crm_store_bind_null(s, st, 4);
+			crm_store_bind_text(s, st, 5, p->rule);
+			crm_store_bind_text(s, st, 6, due);
+			crm_store_bind_text(s, st, 7, crm_remind_priority_names[p->priority]);
+			crm_store_bind_text(s, st, 8, arena_str(r, p->reason));
+			crm_store_bind_text(s, st, 9, p->escalate_to);
+			crm_store_bind_text(s, st, 10, r->clock.now);
+			break;
+		case CH_UPDATE:
+			st = upd;
+			crm_store_bind_int(s, st, 1, ch->id);
+			crm_store_bind_text(s, st, 2, arena_str(r, p->reason));
+			crm_store_bind_text(s, st, 3, crm_remind_priority_names[p->priority]);
+			crm_store_bind_text(s, st, 4, p->escalate_to);
+			crm_store_bind_text(s, st, 5, r->clock.now);
+			break;
+		default:
+			st = cancel;
+			crm_store_bind_int(s, st, 1, ch->id);
+			crm_store_bind_text(s, st, 2, r->clock.now);
+			break;
+		}
+		crm_store_step(s, st);
+		sqlite3_reset(st);
+	}
+	sqlite3_finalize(ins);
+	sqlite3_finalize(upd);
+	sqlite3_finalize(cancel);
+	commit_and_close(r, s);
+}
+
+static void *
+write_work(void *arg)
+{
+	crm_remind *r = arg;
+
+	write_changes(r, r->ws);
+	return NULL;
+}
+
 void
 crm_remind_store(crm_remind *r, crm_store *s, crm_summary *sum, const uint8_t *selected,
                  bool quiet)
 {
-	struct statements st;
 	size_t i;
 
 	/* With a connection of its own, the store side uses it throughout: it
@@ -1225,12 +1318,6 @@ crm_remind_store(crm_remind *r, crm_store *s, crm_summary *sum, const uint8_t *s
 		r->known = crm_xreallocarray(r->known, r->kcap, sizeof(*r->known));
 	}
 	r->rows = crm_xreallocarray(NULL, r->nprops + 1, sizeof(*r->rows));
-	st.ins = crm_store_prepare(s, "INSERT OR IGNORE INTO reminders (key, customer_id, "
-	    "ticket_id, rule, due, priority, reason, escalate_to, status, created_at, updated_at) "
-	    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'open', ?9, ?9)");
-	st.upd = crm_store_prepare(s, "UPDATE reminders SET reason = ?2, priority = ?3, "
-	    "escalate_to = ?4, updated_at = ?5, status = CASE status WHEN 'cancelled' THEN "
-	    "'open' ELSE status END WHERE id = ?1");
 	for (i = 0; i < r->nprops; i++) {
 		/* The hash slot of a proposal a few ahead, while this one is
 		 * matched: each lookup is a cache miss otherwise. */
@@ -1239,23 +1326,50 @@ crm_remind_store(crm_remind *r, crm_store *s, crm_summary *sum, const uint8_t *s
 
 			crm_hash_prefetch(r->by_key, crm_hash_key(ahead, strlen(ahead)));
 		}
-		match(r, s, sum, &st, &r->props[i]);
+		match(r, sum, &r->props[i]);
 	}
-	sqlite3_finalize(st.ins);
-	sqlite3_finalize(st.upd);
-	cancel_unseen(r, s, sum, selected);
-	commit_and_close(r, s);
-	/* What matching needed: the rows now hold what the list shows (their
-	 * texts stay in the arena). */
+	cancel_unseen(r, sum, selected);
+	crm_hash_free(r->by_key);
+	r->by_key = NULL;
+	r->quiet = quiet;
+	r->ws = s;
+	/* The changes go in on a thread while the caller writes the list
+	 * (held until crm_remind_stored says they are committed). Nothing to
+	 * change: the commit only lets go of the lock. */
+	r->writing = r->nchanges > 0 && pthread_create(&r->writer, NULL, write_work, r) == 0;
+	if (!r->writing)
+		write_changes(r, s);
+}
+
+bool
+crm_remind_writing(const crm_remind *r)
+{
+	return r->writing;
+}
+
+void
+crm_remind_stored(crm_remind *r)
+{
+	if (r->stored)
+		return;
+	r->stored = true;
+	if (r->writing) {
+		if (pthread_join(r->writer, NULL) != 0)
+			crm_die(CRM_EX_SOFTWARE, "cannot wait for the reminders' writer");
+		r->writing = false;
+	}
+	/* What matching and the writer needed: the rows hold what the list
+	 * shows (their texts stay in the arena). */
 	free(r->props);
 	r->props = NULL;
 	r->nprops = r->cap = 0;
-	crm_hash_free(r->by_key);
-	r->by_key = NULL;
+	free(r->changes);
+	r->changes = NULL;
+	r->nchanges = r->chcap = 0;
 	if (r->bad_dates > BAD_DATES_NAMED)
 		crm_warn("%lld more values of remind.date_rules columns are no date; no reminder "
 		         "for them", r->bad_dates - BAD_DATES_NAMED);
-	if (!quiet)
+	if (!r->quiet)
 		fprintf(stderr, "crm-remind: %lld new reminders, %lld cancelled (their reason went "
 		        "away)\n", r->added, r->cancelled);
 }

@@ -13,14 +13,18 @@
  *   crm_remind_store      one transaction: the complaint rule over the open
  *                         tickets, then every proposal matched with the
  *                         stored reminders by key (new keys inserted,
- *                         changed reasons updated, reasons gone cancelled);
- *   crm_remind_due        the due list, from memory, in the list's order.
+ *                         changed reasons updated, reasons gone cancelled),
+ *                         the changes made on a thread;
+ *   crm_remind_due        the due list, from memory, in the list's order
+ *                         (written while the changes are made, and held);
+ *   crm_remind_stored     the changes committed: the list may go out.
  * crm_remind_list reads stored reminders for `crm-remind list`, and
  * crm_remind_done / crm_remind_snooze change one.
  *
  * Memory: per customer of the store its RFM segment (a byte); per proposal
  * about 100 bytes plus its key and reason; per stored reminder that can
- * still change (open, snoozed, cancelled) about 60 bytes plus its key.
+ * still change (open, snoozed, cancelled) about 60 bytes plus its key, per
+ * done one its key and a hash slot.
  */
 #ifndef CRM_REMIND_H
 #define CRM_REMIND_H
@@ -106,10 +110,21 @@ void crm_remind_read_ahead(crm_remind *r, crm_store *s, int busy_ms);
  * (selected[i] for customer i of sum), every proposal matched with the
  * stored reminders, the open and snoozed reminders of selected customers
  * (or of customers gone from the store) that nobody proposed cancelled.
- * Summary lines ("N new reminders, M cancelled") unless quiet. Fatal on
- * store errors (nothing committed). */
+ * Matching is done in memory, so the due list (crm_remind_due) is final
+ * when this returns, new reminders' ids included; the changes themselves
+ * are then made and committed on a thread (crm_remind_writing), and s must
+ * not be used until crm_remind_stored. Fatal on store errors (nothing
+ * committed). */
 void crm_remind_store(crm_remind *r, crm_store *s, crm_summary *sum, const uint8_t *selected,
                       bool quiet);
+/* The changes are still being made: a list written now must be held until
+ * crm_remind_stored returns (its ids are not yet in the store). */
+bool crm_remind_writing(const crm_remind *r);
+/* Wait for the changes to be committed (fatal if they cannot be: the
+ * process exits before any list went out); summary lines ("N new
+ * reminders, M cancelled") unless quiet. After crm_remind_store; a second
+ * call does nothing. */
+void crm_remind_stored(crm_remind *r);
 
 /* The due list of the run: its open reminders due today or earlier and its
  * snoozed ones whose day has come, most urgent first, then by due day, then

@@ -111,6 +111,32 @@ rules_of() { awk -F, 'NR > 1 { print $3 ":" $6 }' | sort | tr '\n' ' '; }
 	[ "$(q "SELECT count(*) FROM reminders WHERE rule = 'birthday'")" = "1" ]
 }
 
+@test "the list goes out only once its reminders are stored; without a spool it waits for them" {
+	cp "$CRM_DB" before.db
+	# a store that refuses the new reminders: no list at all, nothing stored
+	q "CREATE TRIGGER refuse BEFORE INSERT ON reminders BEGIN SELECT RAISE(ABORT, 'refused'); END"
+	for f in csv json ics text; do
+		run --separate-stderr crm-remind --all --as-of 2026-11-23 --format $f
+		[ "$status" -ne 0 ]
+		[ -z "$output" ]
+		[[ "$stderr" == *"refused"* ]]
+	done
+	[ "$(q "SELECT count(*) FROM reminders")" = "0" ]
+	# no temporary directory for the spool: the same list, after the commit
+	cp before.db spool.db
+	run -0 --separate-stderr crm-remind --db spool.db --all --as-of 2026-11-23
+	[[ "$stderr" == *"5 new reminders"* ]]
+	listed=$output
+	cp before.db nospool.db
+	TMPDIR=$BATS_TEST_TMPDIR/missing run -0 --separate-stderr crm-remind --db nospool.db --all --as-of 2026-11-23
+	[ "$output" = "$listed" ]
+	[ "$(sqlite3 nospool.db "SELECT * FROM reminders")" = "$(sqlite3 spool.db "SELECT * FROM reminders")" ]
+	# every listed id is a stored reminder
+	for id in $(printf '%s\n' "$listed" | awk -F, 'NR > 1 { print $1 }'); do
+		[ "$(sqlite3 spool.db "SELECT status FROM reminders WHERE id = $id")" = "open" ]
+	done
+}
+
 @test "done resets the follow-up clock; the reminder leaves the list" {
 	crm-remind -q --all --as-of 2026-11-23 > /dev/null
 	id=$(q "SELECT id FROM reminders WHERE rule = 'cadence'")
