@@ -98,13 +98,13 @@ struct change {
 	uint8_t kind;
 };
 
-/* A reminder of the store matched in this run, or inserted by it. */
+/* A stored reminder that can still change (open, snoozed, cancelled). */
 struct known {
 	int64_t id, customer_id;
 	uint64_t what;  /* hash of reason, priority and addressee */
 	int64_t row;    /* its row in the due rows, or -1 */
 	char due[16];
-	char status;    /* 'o'pen, 's'noozed, 'c'ancelled; 'n' new in this run */
+	char status;    /* 'o'pen, 's'noozed, 'c'ancelled */
 	bool snooze_over; /* snoozed_until <= today */
 	bool seen;      /* proposed in this run */
 };
@@ -1034,26 +1034,33 @@ read_known(crm_remind *r, crm_store *s)
 	sqlite3_finalize(st);
 }
 
-/* The row of the due list a stored or new reminder has (made on first
- * use), filled from the proposal that matched it. */
-static void
-set_row(crm_remind *r, crm_summary *sum, struct known *k, const struct proposal *p)
+/* A new row of the due list, for a reminder of customer_id due on the day
+ * due (its text), with status; left out of the list (id -1) when it is not
+ * due by today or its snooze is not over. */
+static int64_t
+new_row(crm_remind *r, crm_summary *sum, int64_t id, int64_t customer_id, const char *due,
+        char status, bool snooze_over)
 {
-	struct crm_remind_row *w;
+	struct crm_remind_row *w = &r->rows[r->nrows];
 
-	if (k->row < 0) {
-		k->row = (int64_t)r->nrows++;
-		w = &r->rows[k->row];
-		w->id = k->id;
-		w->customer_id = p->customer_id;
-		/* Looked up here, in the customers' order, rather than when the
-		 * list is written in its own order. */
-		w->customer = crm_summary_find(sum, p->customer_id);
-		memcpy(w->due, k->due, sizeof k->due);
-	}
-	/* Every proposal is made before the first is matched: the arena no
-	 * longer moves. */
-	w = &r->rows[k->row];
+	w->id = (status == 's' && !snooze_over) || strcmp(due, r->today_text) > 0 ? -1 : id;
+	w->customer_id = customer_id;
+	w->status = status == 's' ? "snoozed" : "open";
+	/* Looked up here, in the customers' order, rather than when the list
+	 * is written in its own order. */
+	w->customer = crm_summary_find(sum, customer_id);
+	snprintf(w->due, sizeof w->due, "%s", due);
+	return (int64_t)r->nrows++;
+}
+
+/* A row's texts, from the proposal that matched it (a later proposal of
+ * the same key overwrites them). Every proposal is made before the first is
+ * matched: the arena no longer moves. */
+static void
+fill_row(crm_remind *r, int64_t row, const struct proposal *p)
+{
+	struct crm_remind_row *w = &r->rows[row];
+
 	w->rule = p->rule;
 	w->priority = crm_remind_priority_names[p->priority];
 	w->reason = arena_str(r, p->reason);
@@ -1072,22 +1079,23 @@ add_change(crm_remind *r, enum change_kind kind, int64_t id, const struct propos
 	};
 }
 
+/* The hash's value for a key new in this run: its row, below DONE_KEY. */
+#define NEW_KEY(row) (-2 - (row))
+
 /* A proposal whose key the store does not have: a new reminder, with the
  * next id (the write lock is held since the scan: nobody else adds one). */
 static void
 add_new(crm_remind *r, crm_summary *sum, const struct proposal *p, const char *key)
 {
-	struct known *k = known_add(r);
+	int64_t id = r->next_id++, row;
+	char due[16];
 
-	k->id = r->next_id++;
-	k->customer_id = p->customer_id;
-	k->status = 'n';
-	k->seen = true;
-	crm_date_format(p->due, k->due);
-	crm_hash_put(r->by_key, key, strlen(key), (int64_t)(r->nknown - 1));
-	add_change(r, CH_INSERT, k->id, p);
+	crm_date_format(p->due, due);
+	row = new_row(r, sum, id, p->customer_id, due, 'n', false);
+	fill_row(r, row, p);
+	crm_hash_put(r->by_key, key, strlen(key), NEW_KEY(row));
+	add_change(r, CH_INSERT, id, p);
 	r->added++;
-	set_row(r, sum, k, p);
 }
 
 /* One proposal against what the store has. */
@@ -1104,13 +1112,11 @@ match(crm_remind *r, crm_summary *sum, const struct proposal *p)
 		add_new(r, sum, p, key);
 		return;
 	}
-	/* Done: that occasion does not come back. */
-	if (at == DONE_KEY)
+	/* Done: that occasion does not come back. New in this run already: a
+	 * key proposed twice keeps the first. */
+	if (at < 0)
 		return;
 	k = &r->known[at];
-	/* New in this run already: a key proposed twice keeps the first. */
-	if (k->status == 'n')
-		return;
 	k->seen = true;
 	what = what_hash(reason, priority, p->escalate_to);
 	if (k->status == 'c' || k->what != what) {
@@ -1120,7 +1126,9 @@ match(crm_remind *r, crm_summary *sum, const struct proposal *p)
 			k->status = 'o';
 		k->what = what;
 	}
-	set_row(r, sum, k, p);
+	if (k->row < 0)
+		k->row = new_row(r, sum, k->id, k->customer_id, k->due, k->status, k->snooze_over);
+	fill_row(r, k->row, p);
 }
 
 /* The open and snoozed reminders nobody proposed: of the customers the
@@ -1309,14 +1317,10 @@ crm_remind_store(crm_remind *r, crm_store *s, crm_summary *sum, const uint8_t *s
 	/* The escalations come after the customers' proposals, so new ones
 	 * get the next ids. */
 	rule_sla(r, s, sum, selected);
-	/* Room for every proposal new to the store: the hash and the known
-	 * reminders would otherwise double (and copy) their way up to a first
-	 * run's million. */
-	crm_hash_reserve(r->by_key, r->nknown + r->nprops + 1024);
-	if (r->kcap < r->nknown + r->nprops + 1) {
-		r->kcap = r->nknown + r->nprops + 1;
-		r->known = crm_xreallocarray(r->known, r->kcap, sizeof(*r->known));
-	}
+	/* Room in the hash for as many keys as proposals: a first run's are
+	 * all new, and it would otherwise double (and copy) its way up to a
+	 * million; on later runs most are stored already. */
+	crm_hash_reserve(r->by_key, (r->nprops > r->nknown ? r->nprops : r->nknown) + 1024);
 	r->rows = crm_xreallocarray(NULL, r->nprops + 1, sizeof(*r->rows));
 	for (i = 0; i < r->nprops; i++) {
 		/* The hash slot of a proposal a few ahead, while this one is
@@ -1331,6 +1335,9 @@ crm_remind_store(crm_remind *r, crm_store *s, crm_summary *sum, const uint8_t *s
 	cancel_unseen(r, sum, selected);
 	crm_hash_free(r->by_key);
 	r->by_key = NULL;
+	free(r->known);
+	r->known = NULL;
+	r->nknown = r->kcap = 0;
 	r->quiet = quiet;
 	r->ws = s;
 	/* The changes go in on a thread while the caller writes the list
@@ -1480,26 +1487,11 @@ crm_remind_due(crm_remind *r, const struct crm_remind_row *const **rows)
 {
 	size_t i, n = 0;
 
-	/* Which rows are due: open, or snoozed with the snooze over; due by
-	 * today. */
-	for (i = 0; i < r->nknown; i++) {
-		const struct known *k = &r->known[i];
-		struct crm_remind_row *w;
-
-		if (k->row < 0)
-			continue;
-		w = &r->rows[k->row];
-		w->status = k->status == 's' ? "snoozed" : "open";
-		if ((k->status == 's' && !k->snooze_over) || strcmp(w->due, r->today_text) > 0)
-			w->id = -1;
-	}
+	/* The rows due (new_row marked the others). */
 	for (i = 0; i < r->nrows; i++)
 		if (r->rows[i].id >= 0)
 			r->rows[n++] = r->rows[i];
 	r->nrows = n;
-	free(r->known);
-	r->known = NULL;
-	r->nknown = r->kcap = 0;
 	free(r->due);
 	r->due = sort_rows(r->rows, n);
 	*rows = r->due;
