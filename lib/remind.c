@@ -1242,42 +1242,45 @@ write_changes(crm_remind *r, crm_store *s)
 	sqlite3_stmt *cancel = crm_store_prepare(s, "UPDATE reminders SET status = 'cancelled', "
 	    "updated_at = ?2 WHERE id = ?1");
 
+	char due[16];
+
+	/* Every text bound stays as it is until its row is stepped (the
+	 * arena, the clock, static names; due is rebound for each row). */
 	for (size_t i = 0; i < r->nchanges; i++) {
 		const struct change *ch = &r->changes[i];
 		const struct proposal *p = &r->props[ch->prop];
 		sqlite3_stmt *st;
-		char due[16];
 
 		switch (ch->kind) {
 		case CH_INSERT:
 			st = ins;
 			crm_date_format(p->due, due);
 			crm_store_bind_int(s, st, 1, ch->id);
-			crm_store_bind_text(s, st, 2, arena_str(r, p->key));
+			crm_store_bind_text_static(s, st, 2, arena_str(r, p->key));
 			crm_store_bind_int(s, st, 3, p->customer_id);
 			if (p->ticket_id)
 				crm_store_bind_int(s, st, 4, p->ticket_id);
 			else
 				crm_store_bind_null(s, st, 4);
-			crm_store_bind_text(s, st, 5, p->rule);
-			crm_store_bind_text(s, st, 6, due);
-			crm_store_bind_text(s, st, 7, crm_remind_priority_names[p->priority]);
-			crm_store_bind_text(s, st, 8, arena_str(r, p->reason));
-			crm_store_bind_text(s, st, 9, p->escalate_to);
-			crm_store_bind_text(s, st, 10, r->clock.now);
+			crm_store_bind_text_static(s, st, 5, p->rule);
+			crm_store_bind_text_static(s, st, 6, due);
+			crm_store_bind_text_static(s, st, 7, crm_remind_priority_names[p->priority]);
+			crm_store_bind_text_static(s, st, 8, arena_str(r, p->reason));
+			crm_store_bind_text_static(s, st, 9, p->escalate_to);
+			crm_store_bind_text_static(s, st, 10, r->clock.now);
 			break;
 		case CH_UPDATE:
 			st = upd;
 			crm_store_bind_int(s, st, 1, ch->id);
-			crm_store_bind_text(s, st, 2, arena_str(r, p->reason));
-			crm_store_bind_text(s, st, 3, crm_remind_priority_names[p->priority]);
-			crm_store_bind_text(s, st, 4, p->escalate_to);
-			crm_store_bind_text(s, st, 5, r->clock.now);
+			crm_store_bind_text_static(s, st, 2, arena_str(r, p->reason));
+			crm_store_bind_text_static(s, st, 3, crm_remind_priority_names[p->priority]);
+			crm_store_bind_text_static(s, st, 4, p->escalate_to);
+			crm_store_bind_text_static(s, st, 5, r->clock.now);
 			break;
 		default:
 			st = cancel;
 			crm_store_bind_int(s, st, 1, ch->id);
-			crm_store_bind_text(s, st, 2, r->clock.now);
+			crm_store_bind_text_static(s, st, 2, r->clock.now);
 			break;
 		}
 		crm_store_step(s, st);

@@ -400,8 +400,10 @@ crm_render_template(const char *tpl, const char *const *names, const char *const
 		len = (size_t)(close - open);
 		while (len > 0 && open[len - 1] == ' ')
 			len--;
+		/* Compared up to the first difference, no strlen of each name:
+		 * this runs for every placeholder of every row of a list. */
 		for (i = 0; i < n; i++)
-			if (strlen(names[i]) == len && strncmp(names[i], open, len) == 0) {
+			if (strncmp(names[i], open, len) == 0 && names[i][len] == '\0') {
 				if (values[i] != NULL)
 					crm_buf_puts(out, values[i]);
 				break;

@@ -364,17 +364,29 @@ crm_store_step(crm_store *s, sqlite3_stmt *st)
 	return rc;
 }
 
-void
-crm_store_bind_text(crm_store *s, sqlite3_stmt *st, int i, const char *v)
+static void
+bind_text(crm_store *s, sqlite3_stmt *st, int i, const char *v, sqlite3_destructor_type how)
 {
 	int rc;
 
 	if (v == NULL || *v == '\0')
 		rc = sqlite3_bind_null(st, i);
 	else
-		rc = sqlite3_bind_text(st, i, v, -1, SQLITE_TRANSIENT);
+		rc = sqlite3_bind_text(st, i, v, -1, how);
 	if (rc != SQLITE_OK)
 		crm_store_die(s, rc, "bind");
+}
+
+void
+crm_store_bind_text(crm_store *s, sqlite3_stmt *st, int i, const char *v)
+{
+	bind_text(s, st, i, v, SQLITE_TRANSIENT);
+}
+
+void
+crm_store_bind_text_static(crm_store *s, sqlite3_stmt *st, int i, const char *v)
+{
+	bind_text(s, st, i, v, SQLITE_STATIC);
 }
 
 void

@@ -71,6 +71,10 @@ int crm_store_step(crm_store *s, sqlite3_stmt *st);
 
 /* Bind helpers (fatal on error); a NULL or "" text binds SQL NULL. */
 void crm_store_bind_text(crm_store *s, sqlite3_stmt *st, int i, const char *v);
+/* The same without SQLite's copy of v, which must then stay as it is until
+ * the statement has been stepped (a bulk insert's strings: a copy each is a
+ * malloc and a memcpy per value). */
+void crm_store_bind_text_static(crm_store *s, sqlite3_stmt *st, int i, const char *v);
 void crm_store_bind_int(crm_store *s, sqlite3_stmt *st, int i, int64_t v);
 void crm_store_bind_null(crm_store *s, sqlite3_stmt *st, int i);
 
