@@ -879,6 +879,7 @@ cmd_run(crm_store *s, struct options *o, const struct crm_config *cfg, crm_strea
 	crm_remind_summary_opts(r, &so);
 	src.sum = crm_summary_load_opts(s, cfg, o->today, &so);
 	crm_remind_prepare(r, src.sum);
+	crm_remind_start(r, src.sum);
 	selected = crm_xcalloc(crm_summary_count(src.sum) + 1, 1);
 	while ((c = crm_summary_next(src.sum, in, &cursor, &status)) != NULL) {
 		selected[crm_summary_index(src.sum, c)] = 1;

@@ -90,13 +90,11 @@ struct proposal {
 
 /* A change of the stored reminders: a new one (with the id it gets), a
  * reason, priority or addressee brought up to date, or a reminder whose
- * reason went away cancelled. prop: the proposal (not for a cancel). */
+ * reason went away cancelled. */
 enum change_kind { CH_INSERT, CH_UPDATE, CH_CANCEL };
-struct change {
-	int64_t id;
-	uint32_t prop;
-	uint8_t kind;
-};
+struct batch;
+static void queue_free(crm_remind *r);
+static void match_pending(crm_remind *r, crm_summary *sum, bool all);
 
 /* A stored reminder that can still change (open, snoozed, cancelled). */
 struct known {
@@ -150,9 +148,17 @@ struct crm_remind {
 	pthread_t checkpointer;
 	crm_store *own;         /* the connection of the store side, when it has
 	                         * its own (crm_remind_read_ahead), else NULL */
-	/* The changes matching decided, made by the writer. */
-	struct change *changes;
-	size_t nchanges, chcap;
+	size_t matched;         /* proposals matched so far */
+	bool live;              /* matched as they are made (crm_remind_start) */
+	size_t rcap;            /* rows' room */
+	size_t *row_reason;     /* each row's reason, in the arena */
+	/* The changes matching decided, made by the writer: batches queued. */
+	struct batch *filling, *head, *tail;
+	bool closed;            /* no more batches */
+	bool abandoned;         /* ... and none is to be committed */
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	long long nchanges;
 	int64_t next_id;        /* the id the next new reminder gets */
 	crm_store *ws;          /* the connection the changes go through */
 	bool writing;           /* a thread makes them (crm_remind_stored joins) */
@@ -309,6 +315,8 @@ crm_remind_new(const struct crm_config *cfg, const char *const *cols, size_t nco
 	crm_remind *r = crm_xcalloc(1, sizeof(*r));
 	int status = 0;
 
+	if (pthread_mutex_init(&r->mu, NULL) != 0 || pthread_cond_init(&r->cv, NULL) != 0)
+		crm_die(CRM_EX_SOFTWARE, "cannot set up the reminders' writer");
 	r->cfg = cfg;
 	r->clock = *clock;
 	crm_date_format(clock->today, r->today_text);
@@ -341,11 +349,19 @@ crm_remind_free(crm_remind *r)
 
 	if (r == NULL)
 		return;
-	/* The threads first: they read what is freed below. */
+	/* The threads first: they read what is freed below. A writer still
+	 * waiting for changes (the run stopped before crm_remind_store) rolls
+	 * back what it wrote. */
 	if (r->reading)
 		pthread_join(r->reader, NULL);
-	if (r->writing)
+	if (r->writing) {
+		pthread_mutex_lock(&r->mu);
+		if (!r->closed)
+			r->abandoned = r->closed = true;
+		pthread_cond_signal(&r->cv);
+		pthread_mutex_unlock(&r->mu);
 		pthread_join(r->writer, NULL);
+	}
 	if (r->checkpointing)
 		pthread_join(r->checkpointer, NULL);
 	crm_store_close(r->own);
@@ -358,7 +374,10 @@ crm_remind_free(crm_remind *r)
 	free(r->extra);
 	free(r->seg);
 	free(r->props);
-	free(r->changes);
+	free(r->row_reason);
+	queue_free(r);
+	pthread_mutex_destroy(&r->mu);
+	pthread_cond_destroy(&r->cv);
 	crm_buf_free(&r->arena);
 	free(r->known);
 	crm_hash_free(r->by_key);
@@ -860,6 +879,8 @@ crm_remind_customer(crm_remind *r, crm_summary *sum, const struct crm_customer *
 		fill_rule_values(r, sum, c, seg, lc, in);
 		rule_custom(r, c);
 	}
+	if (r->live)
+		match_pending(r, sum, false);
 }
 
 void
@@ -1041,11 +1062,18 @@ static int64_t
 new_row(crm_remind *r, crm_summary *sum, int64_t id, int64_t customer_id, const char *due,
         char status, bool snooze_over)
 {
-	struct crm_remind_row *w = &r->rows[r->nrows];
+	struct crm_remind_row *w;
 
+	if (r->nrows == r->rcap) {
+		r->rcap = r->rcap ? 2 * r->rcap : 1024;
+		r->rows = crm_xreallocarray(r->rows, r->rcap, sizeof(*r->rows));
+		r->row_reason = crm_xreallocarray(r->row_reason, r->rcap, sizeof(*r->row_reason));
+	}
+	w = &r->rows[r->nrows];
 	w->id = (status == 's' && !snooze_over) || strcmp(due, r->today_text) > 0 ? -1 : id;
 	w->customer_id = customer_id;
 	w->status = status == 's' ? "snoozed" : "open";
+	w->reason = NULL;
 	/* Looked up here, in the customers' order, rather than when the list
 	 * is written in its own order. */
 	w->customer = crm_summary_find(sum, customer_id);
@@ -1054,8 +1082,8 @@ new_row(crm_remind *r, crm_summary *sum, int64_t id, int64_t customer_id, const 
 }
 
 /* A row's texts, from the proposal that matched it (a later proposal of
- * the same key overwrites them). Every proposal is made before the first is
- * matched: the arena no longer moves. */
+ * the same key overwrites them). The reason as an offset: the arena may
+ * still move (rows_final makes it a pointer). */
 static void
 fill_row(crm_remind *r, int64_t row, const struct proposal *p)
 {
@@ -1063,21 +1091,254 @@ fill_row(crm_remind *r, int64_t row, const struct proposal *p)
 
 	w->rule = p->rule;
 	w->priority = crm_remind_priority_names[p->priority];
-	w->reason = arena_str(r, p->reason);
+	r->row_reason[row] = p->reason;
 	w->escalate_to = p->escalate_to;
+}
+
+/* Every proposal made: the rows' reasons as pointers into the arena. */
+static void
+rows_final(crm_remind *r)
+{
+	for (size_t i = 0; i < r->nrows; i++)
+		r->rows[i].reason = arena_str(r, r->row_reason[i]);
+	free(r->row_reason);
+	r->row_reason = NULL;
+}
+
+/* ---- the writer: the changes matching decided, on a thread ------------- */
+
+static void commit_and_close(crm_remind *r, crm_store *s);
+
+/* Changes are handed to the writer in batches, each with its own copy of
+ * the texts (the proposals and their arena may move while it writes). */
+#define BATCH_CHANGES 4096
+
+struct change {
+	int64_t id, customer_id, ticket_id;
+	const char *rule, *escalate_to;   /* static, or the configuration's */
+	size_t key, reason;               /* offsets into the batch's text */
+	int32_t due;
+	uint8_t priority, kind;
+};
+
+struct batch {
+	struct batch *next;
+	struct change v[BATCH_CHANGES];
+	size_t n;
+	crm_buf text;
+};
+
+static void
+batch_free(struct batch *b)
+{
+	crm_buf_free(&b->text);
+	free(b);
+}
+
+/* The batches no writer took (a run that stopped early). */
+static void
+queue_free(crm_remind *r)
+{
+	while (r->head != NULL) {
+		struct batch *b = r->head;
+
+		r->head = b->next;
+		batch_free(b);
+	}
+	if (r->filling)
+		batch_free(r->filling);
+	r->filling = r->tail = NULL;
+}
+
+/* Hand the batch being filled to the writer. */
+static void
+queue_batch(crm_remind *r)
+{
+	struct batch *b = r->filling;
+
+	if (b == NULL)
+		return;
+	r->filling = NULL;
+	pthread_mutex_lock(&r->mu);
+	if (r->tail)
+		r->tail->next = b;
+	else
+		r->head = b;
+	r->tail = b;
+	pthread_cond_signal(&r->cv);
+	pthread_mutex_unlock(&r->mu);
 }
 
 static void
 add_change(crm_remind *r, enum change_kind kind, int64_t id, const struct proposal *p)
 {
-	if (r->nchanges == r->chcap) {
-		r->chcap = r->chcap ? 2 * r->chcap : 1024;
-		r->changes = crm_xreallocarray(r->changes, r->chcap, sizeof(*r->changes));
+	struct batch *b = r->filling;
+	struct change *ch;
+
+	if (b == NULL) {
+		b = r->filling = crm_xcalloc(1, sizeof *b);
+		crm_buf_reserve(&b->text, BATCH_CHANGES * 80);
 	}
-	r->changes[r->nchanges++] = (struct change){
-		.id = id, .prop = p ? (uint32_t)(p - r->props) : 0, .kind = (uint8_t)kind,
-	};
+	ch = &b->v[b->n++];
+	memset(ch, 0, sizeof *ch);
+	ch->id = id;
+	ch->kind = (uint8_t)kind;
+	if (p != NULL) {
+		const char *key = arena_str(r, p->key), *reason = arena_str(r, p->reason);
+
+		ch->customer_id = p->customer_id;
+		ch->ticket_id = p->ticket_id;
+		ch->rule = p->rule;
+		ch->escalate_to = p->escalate_to;
+		ch->due = p->due;
+		ch->priority = p->priority;
+		ch->key = b->text.len;
+		crm_buf_append(&b->text, key, strlen(key) + 1);
+		ch->reason = b->text.len;
+		crm_buf_append(&b->text, reason, strlen(reason) + 1);
+	}
+	r->nchanges++;
+	if (b->n == BATCH_CHANGES)
+		queue_batch(r);
 }
+
+struct writer_statements {
+	sqlite3_stmt *ins, *upd, *cancel;
+	char due[16];
+};
+
+/* One change; every text bound stays as it is until it is stepped (the
+ * batch's text, the clock, static names; due is rebound for each row). */
+static void
+write_change(crm_remind *r, crm_store *s, struct writer_statements *w, const struct batch *b,
+             const struct change *ch)
+{
+	sqlite3_stmt *st;
+
+	switch (ch->kind) {
+	case CH_INSERT:
+		st = w->ins;
+		crm_date_format(ch->due, w->due);
+		crm_store_bind_int(s, st, 1, ch->id);
+		crm_store_bind_text_static(s, st, 2, b->text.data + ch->key);
+		crm_store_bind_int(s, st, 3, ch->customer_id);
+		if (ch->ticket_id)
+			crm_store_bind_int(s, st, 4, ch->ticket_id);
+		else
+			crm_store_bind_null(s, st, 4);
+		crm_store_bind_text_static(s, st, 5, ch->rule);
+		crm_store_bind_text_static(s, st, 6, w->due);
+		crm_store_bind_text_static(s, st, 7, crm_remind_priority_names[ch->priority]);
+		crm_store_bind_text_static(s, st, 8, b->text.data + ch->reason);
+		crm_store_bind_text_static(s, st, 9, ch->escalate_to);
+		crm_store_bind_text_static(s, st, 10, r->clock.now);
+		break;
+	case CH_UPDATE:
+		st = w->upd;
+		crm_store_bind_int(s, st, 1, ch->id);
+		crm_store_bind_text_static(s, st, 2, b->text.data + ch->reason);
+		crm_store_bind_text_static(s, st, 3, crm_remind_priority_names[ch->priority]);
+		crm_store_bind_text_static(s, st, 4, ch->escalate_to);
+		crm_store_bind_text_static(s, st, 5, r->clock.now);
+		break;
+	default:
+		st = w->cancel;
+		crm_store_bind_int(s, st, 1, ch->id);
+		crm_store_bind_text_static(s, st, 2, r->clock.now);
+		break;
+	}
+	crm_store_step(s, st);
+	sqlite3_reset(st);
+}
+
+/* The next batch, waiting for one; NULL once the queue is closed and
+ * empty. */
+static struct batch *
+next_batch(crm_remind *r)
+{
+	struct batch *b;
+
+	pthread_mutex_lock(&r->mu);
+	while (r->head == NULL && !r->closed)
+		pthread_cond_wait(&r->cv, &r->mu);
+	if ((b = r->head) != NULL && (r->head = b->next) == NULL)
+		r->tail = NULL;
+	pthread_mutex_unlock(&r->mu);
+	return b;
+}
+
+/* Every batch in the order queued (new reminders in the order of their
+ * ids), then the commit. */
+static void
+write_changes(crm_remind *r, crm_store *s)
+{
+	struct writer_statements w = {
+		.ins = crm_store_prepare(s, "INSERT INTO reminders (id, key, customer_id, ticket_id, "
+		    "rule, due, priority, reason, escalate_to, status, created_at, updated_at) "
+		    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 'open', ?10, ?10)"),
+		.upd = crm_store_prepare(s, "UPDATE reminders SET reason = ?2, priority = ?3, "
+		    "escalate_to = ?4, updated_at = ?5, status = CASE status WHEN 'cancelled' THEN "
+		    "'open' ELSE status END WHERE id = ?1"),
+		.cancel = crm_store_prepare(s, "UPDATE reminders SET status = 'cancelled', "
+		    "updated_at = ?2 WHERE id = ?1"),
+	};
+	struct batch *b;
+
+	while ((b = next_batch(r)) != NULL) {
+		for (size_t i = 0; i < b->n; i++)
+			write_change(r, s, &w, b, &b->v[i]);
+		batch_free(b);
+	}
+	sqlite3_finalize(w.ins);
+	sqlite3_finalize(w.upd);
+	sqlite3_finalize(w.cancel);
+	/* Set before the queue was closed, under its lock. */
+	if (r->abandoned)
+		sqlite3_exec(crm_store_db(s), "ROLLBACK", NULL, NULL, NULL);
+	else
+		commit_and_close(r, s);
+}
+
+static void *
+write_work(void *arg)
+{
+	crm_remind *r = arg;
+
+	write_changes(r, r->ws);
+	return NULL;
+}
+
+/* The writer on s, on a thread (without one, crm_remind_store writes
+ * everything itself once matching is over). */
+static void
+start_writer(crm_remind *r, crm_store *s)
+{
+	r->ws = s;
+	r->writing = pthread_create(&r->writer, NULL, write_work, r) == 0;
+}
+
+/* No more changes: the writer commits once it has written them. */
+static void
+close_queue(crm_remind *r)
+{
+	queue_batch(r);
+	pthread_mutex_lock(&r->mu);
+	r->closed = true;
+	pthread_cond_signal(&r->cv);
+	pthread_mutex_unlock(&r->mu);
+	if (!r->writing)
+		write_changes(r, r->ws);
+}
+
+static void
+join_writer(crm_remind *r)
+{
+	if (r->writing && pthread_join(r->writer, NULL) != 0)
+		crm_die(CRM_EX_SOFTWARE, "cannot wait for the reminders' writer");
+	r->writing = false;
+}
+
+/* ---- matching ---------------------------------------------------------- */
 
 /* The hash's value for a key new in this run: its row, below DONE_KEY. */
 #define NEW_KEY(row) (-2 - (row))
@@ -1228,127 +1489,97 @@ commit_and_close(crm_remind *r, crm_store *s)
 	r->own = NULL;
 }
 
-/* The changes matching decided, in their order (new reminders in the
- * order of their ids), then the commit. */
+/* The proposals made since the last call, matched (a few ahead prefetched:
+ * each hash lookup is a cache miss otherwise); while the customers are
+ * still being looked at, only once enough have gathered. */
+#define MATCH_WINDOW 64
+
 static void
-write_changes(crm_remind *r, crm_store *s)
+match_pending(crm_remind *r, crm_summary *sum, bool all)
 {
-	sqlite3_stmt *ins = crm_store_prepare(s, "INSERT INTO reminders (id, key, customer_id, "
-	    "ticket_id, rule, due, priority, reason, escalate_to, status, created_at, updated_at) "
-	    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 'open', ?10, ?10)");
-	sqlite3_stmt *upd = crm_store_prepare(s, "UPDATE reminders SET reason = ?2, priority = ?3, "
-	    "escalate_to = ?4, updated_at = ?5, status = CASE status WHEN 'cancelled' THEN "
-	    "'open' ELSE status END WHERE id = ?1");
-	sqlite3_stmt *cancel = crm_store_prepare(s, "UPDATE reminders SET status = 'cancelled', "
-	    "updated_at = ?2 WHERE id = ?1");
+	size_t i, n = r->nprops;
 
-	char due[16];
-
-	/* Every text bound stays as it is until its row is stepped (the
-	 * arena, the clock, static names; due is rebound for each row). */
-	for (size_t i = 0; i < r->nchanges; i++) {
-		const struct change *ch = &r->changes[i];
-		const struct proposal *p = &r->props[ch->prop];
-		sqlite3_stmt *st;
-
-		switch (ch->kind) {
-		case CH_INSERT:
-			st = ins;
-			crm_date_format(p->due, due);
-			crm_store_bind_int(s, st, 1, ch->id);
-			crm_store_bind_text_static(s, st, 2, arena_str(r, p->key));
-			crm_store_bind_int(s, st, 3, p->customer_id);
-			if (p->ticket_id)
-				crm_store_bind_int(s, st, 4, p->ticket_id);
-			else
-				crm_store_bind_null(s, st, 4);
-			crm_store_bind_text_static(s, st, 5, p->rule);
-			crm_store_bind_text_static(s, st, 6, due);
-			crm_store_bind_text_static(s, st, 7, crm_remind_priority_names[p->priority]);
-			crm_store_bind_text_static(s, st, 8, arena_str(r, p->reason));
-			crm_store_bind_text_static(s, st, 9, p->escalate_to);
-			crm_store_bind_text_static(s, st, 10, r->clock.now);
-			break;
-		case CH_UPDATE:
-			st = upd;
-			crm_store_bind_int(s, st, 1, ch->id);
-			crm_store_bind_text_static(s, st, 2, arena_str(r, p->reason));
-			crm_store_bind_text_static(s, st, 3, crm_remind_priority_names[p->priority]);
-			crm_store_bind_text_static(s, st, 4, p->escalate_to);
-			crm_store_bind_text_static(s, st, 5, r->clock.now);
-			break;
-		default:
-			st = cancel;
-			crm_store_bind_int(s, st, 1, ch->id);
-			crm_store_bind_text_static(s, st, 2, r->clock.now);
-			break;
-		}
-		crm_store_step(s, st);
-		sqlite3_reset(st);
-	}
-	sqlite3_finalize(ins);
-	sqlite3_finalize(upd);
-	sqlite3_finalize(cancel);
-	commit_and_close(r, s);
-}
-
-static void *
-write_work(void *arg)
-{
-	crm_remind *r = arg;
-
-	write_changes(r, r->ws);
-	return NULL;
-}
-
-void
-crm_remind_store(crm_remind *r, crm_store *s, crm_summary *sum, const uint8_t *selected,
-                 bool quiet)
-{
-	size_t i;
-
-	/* With a connection of its own, the store side uses it throughout: it
-	 * holds the write lock. */
-	if (r->own != NULL)
-		s = r->own;
-	if (r->reading) {
-		if (pthread_join(r->reader, NULL) != 0)
-			crm_die(CRM_EX_SOFTWARE, "cannot wait for the reminders' reader");
-		r->reading = false;
-	} else if (!r->began)
-		begin_and_read(r, s);
-	/* The escalations come after the customers' proposals, so new ones
-	 * get the next ids. */
-	rule_sla(r, s, sum, selected);
-	/* Room in the hash for as many keys as proposals: a first run's are
-	 * all new, and it would otherwise double (and copy) its way up to a
-	 * million; on later runs most are stored already. */
-	crm_hash_reserve(r->by_key, (r->nprops > r->nknown ? r->nprops : r->nknown) + 1024);
-	r->rows = crm_xreallocarray(NULL, r->nprops + 1, sizeof(*r->rows));
-	for (i = 0; i < r->nprops; i++) {
-		/* The hash slot of a proposal a few ahead, while this one is
-		 * matched: each lookup is a cache miss otherwise. */
-		if (i + 8 < r->nprops) {
+	if (!all && n - r->matched < MATCH_WINDOW)
+		return;
+	for (i = r->matched; i < n; i++) {
+		if (i + 8 < n) {
 			const char *ahead = arena_str(r, r->props[i + 8].key);
 
 			crm_hash_prefetch(r->by_key, crm_hash_key(ahead, strlen(ahead)));
 		}
 		match(r, sum, &r->props[i]);
 	}
-	cancel_unseen(r, sum, selected);
+	r->matched = n;
+}
+
+/* Room in the hash and the rows for n proposals: in a first run every key
+ * is new, and they would otherwise double (and copy) their way up to a
+ * million; in later runs most are stored already. */
+static void
+reserve_for(crm_remind *r, size_t n)
+{
+	crm_hash_reserve(r->by_key, (n > r->nknown ? n : r->nknown) + 1024);
+	if (r->rcap < n + 1) {
+		r->rcap = n + 1;
+		r->rows = crm_xreallocarray(r->rows, r->rcap, sizeof(*r->rows));
+		r->row_reason = crm_xreallocarray(r->row_reason, r->rcap, sizeof(*r->row_reason));
+	}
+}
+
+void
+crm_remind_start(crm_remind *r, crm_summary *sum)
+{
+	if (!r->reading)
+		return;
+	if (pthread_join(r->reader, NULL) != 0)
+		crm_die(CRM_EX_SOFTWARE, "cannot wait for the reminders' reader");
+	r->reading = false;
+	/* About one proposal per customer. */
+	reserve_for(r, crm_summary_count(sum));
+	r->live = true;
+	start_writer(r, r->own);
+}
+
+void
+crm_remind_store(crm_remind *r, crm_store *s, crm_summary *sum, const uint8_t *selected,
+                 bool quiet)
+{
+	r->quiet = quiet;
+	if (!r->live) {
+		/* Everything from here, on the store side's connection. */
+		if (r->own != NULL)
+			s = r->own;
+		if (r->reading) {
+			if (pthread_join(r->reader, NULL) != 0)
+				crm_die(CRM_EX_SOFTWARE, "cannot wait for the reminders' reader");
+			r->reading = false;
+		} else if (!r->began)
+			begin_and_read(r, s);
+		rule_sla(r, s, sum, selected);
+		reserve_for(r, r->nprops);
+		match_pending(r, sum, true);
+		cancel_unseen(r, sum, selected);
+		start_writer(r, s);
+	} else {
+		/* The writer has the store side's connection: the tickets are
+		 * read on s (no other writer can commit meanwhile: the write
+		 * lock is held). The escalations come after the customers'
+		 * proposals, so new ones get the next ids. */
+		rule_sla(r, s, sum, selected);
+		match_pending(r, sum, true);
+		cancel_unseen(r, sum, selected);
+	}
+	close_queue(r);
+	/* Nothing to change: the commit only lets go of the lock, and the list
+	 * need not wait for it. */
+	if (r->nchanges == 0)
+		join_writer(r);
+	rows_final(r);
 	crm_hash_free(r->by_key);
 	r->by_key = NULL;
 	free(r->known);
 	r->known = NULL;
 	r->nknown = r->kcap = 0;
-	r->quiet = quiet;
-	r->ws = s;
-	/* The changes go in on a thread while the caller writes the list
-	 * (held until crm_remind_stored says they are committed). Nothing to
-	 * change: the commit only lets go of the lock. */
-	r->writing = r->nchanges > 0 && pthread_create(&r->writer, NULL, write_work, r) == 0;
-	if (!r->writing)
-		write_changes(r, s);
 }
 
 bool
@@ -1363,19 +1594,12 @@ crm_remind_stored(crm_remind *r)
 	if (r->stored)
 		return;
 	r->stored = true;
-	if (r->writing) {
-		if (pthread_join(r->writer, NULL) != 0)
-			crm_die(CRM_EX_SOFTWARE, "cannot wait for the reminders' writer");
-		r->writing = false;
-	}
-	/* What matching and the writer needed: the rows hold what the list
-	 * shows (their texts stay in the arena). */
+	join_writer(r);
+	/* What matching needed: the rows hold what the list shows (their texts
+	 * stay in the arena). */
 	free(r->props);
 	r->props = NULL;
-	r->nprops = r->cap = 0;
-	free(r->changes);
-	r->changes = NULL;
-	r->nchanges = r->chcap = 0;
+	r->nprops = r->cap = r->matched = 0;
 	if (r->bad_dates > BAD_DATES_NAMED)
 		crm_warn("%lld more values of remind.date_rules columns are no date; no reminder "
 		         "for them", r->bad_dates - BAD_DATES_NAMED);

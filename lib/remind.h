@@ -9,7 +9,10 @@
  *   crm_remind_summary_opts  what the summary must load for the rules;
  *   crm_remind_prepare    what needs the whole store: RFM segments, the
  *                         win-back threshold, the imported date columns;
- *   crm_remind_customer   every rule looks at one customer; proposals kept;
+ *   crm_remind_start      with crm_remind_read_ahead: matching and writing
+ *                         begin as the customers are looked at;
+ *   crm_remind_customer   every rule looks at one customer; proposals kept
+ *                         (matched, once started);
  *   crm_remind_store      one transaction: the complaint rule over the open
  *                         tickets, then every proposal matched with the
  *                         stored reminders by key (new keys inserted,
@@ -88,6 +91,14 @@ void crm_remind_summary_opts(const crm_remind *r, struct crm_summary_opts *o);
  * customers. */
 void crm_remind_prepare(crm_remind *r, crm_summary *sum);
 
+/* After crm_remind_read_ahead and crm_remind_prepare, before the first
+ * customer: wait for the stored reminders, then match each customer's
+ * proposals as they are made, and write the changes on a thread as they
+ * are decided (on the store side's connection: s stays free for the
+ * caller). Without a read-ahead it does nothing: crm_remind_store does it
+ * all. */
+void crm_remind_start(crm_remind *r, crm_summary *sum);
+
 /* Every rule but the complaint rule over customer c (in: the stream whose
  * current row is c's, or NULL): what they propose is kept for
  * crm_remind_store. A date that cannot be read is named on stderr (the
@@ -113,8 +124,8 @@ void crm_remind_read_ahead(crm_remind *r, crm_store *s, int busy_ms);
  * Matching is done in memory, so the due list (crm_remind_due) is final
  * when this returns, new reminders' ids included; the changes themselves
  * are then made and committed on a thread (crm_remind_writing), and s must
- * not be used until crm_remind_stored. Fatal on store errors (nothing
- * committed). */
+ * not be used until crm_remind_stored (after crm_remind_start, s is only
+ * read here, for the tickets). Fatal on store errors (nothing committed). */
 void crm_remind_store(crm_remind *r, crm_store *s, crm_summary *sum, const uint8_t *selected,
                       bool quiet);
 /* The changes are still being made: a list written now must be held until
