@@ -23,37 +23,6 @@ struct crm_store {
 /* crm_store_threads was called: SQLite is in multi-thread mode. */
 static bool threads;
 
-/* SQLite's page cache, in one block set aside for it (SQLITE_CONFIG_PAGECACHE)
- * with transparent huge pages asked for: three connections' 64 MiB of
- * 16 KiB pages, touched 2 MiB at a time instead of a 4 KiB page fault per
- * 4 KiB (on a virtual machine each costs microseconds, and a million-row
- * run fills these caches afresh). Only what is touched is memory; pages
- * beyond it come from malloc as before. Only for a store bigger than one
- * cache: a small one fills little of it, and a huge page costs a small run
- * more (zeroing 2 MiB, compaction) than the 4 KiB faults it saves. */
-#define CACHE_LINES (3 * 4096)
-#define CACHE_BLOCK_FROM ((off_t)64 << 20)
-
-static void
-page_cache_block(void)
-{
-	static bool done;
-	int header = 0;
-	size_t line, bytes;
-	void *block;
-
-	if (done)
-		return;
-	done = true;
-	if (sqlite3_config(SQLITE_CONFIG_PCACHE_HDRSZ, &header) != SQLITE_OK)
-		return;
-	line = (16384 + (size_t)header + 7) & ~(size_t)7;
-	block = crm_big_calloc(CACHE_LINES, line, &bytes);
-	if (sqlite3_config(SQLITE_CONFIG_PAGECACHE, block, (int)line, CACHE_LINES) != SQLITE_OK)
-		crm_big_free(block, bytes);
-	/* Otherwise SQLite's until the process ends. */
-}
-
 #define NMIGRATIONS (int)(sizeof crm_migrations / sizeof crm_migrations[0])
 _Static_assert(sizeof crm_migrations / sizeof crm_migrations[0] == CRM_SCHEMA_VERSION,
                "one migration per schema version");
@@ -196,8 +165,7 @@ crm_store_open(const char *path, bool create, int busy_ms)
 			crm_die(CRM_EX_NOINPUT, "no store at %s (import something first, "
 			        "or give --db)", path);
 		create_private_file(path);
-	} else if (sb.st_size >= CACHE_BLOCK_FROM)
-		page_cache_block();
+	}
 	/* A store this user may not write (a copy handed to an analyst) is
 	 * opened read-only, so the tools that only read it work; a writer
 	 * stops at its first write with the read-only message of

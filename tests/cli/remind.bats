@@ -137,19 +137,6 @@ rules_of() { awk -F, 'NR > 1 { print $3 ":" $6 }' | sort | tr '\n' ' '; }
 	done
 }
 
-@test "a store over 64 MiB (SQLite's page cache in a block of its own) gives the same results" {
-	cp "$CRM_DB" small.db
-	q "CREATE TABLE pad (x); WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 70)
-	   INSERT INTO pad SELECT zeroblob(1048576) FROM n"
-	[ "$(stat -c %s "$CRM_DB")" -gt $((64 << 20)) ]
-	run -0 crm-remind -q --all --as-of 2026-11-23
-	big=$output
-	run -0 crm-remind -q --db small.db --all --as-of 2026-11-23
-	[ "$output" = "$big" ]
-	[ "$(q "SELECT * FROM reminders")" = "$(sqlite3 small.db "SELECT * FROM reminders")" ]
-	[ "$(crm-report --as-of 2026-11-23 --format csv)" = "$(crm-report --db small.db --as-of 2026-11-23 --format csv)" ]
-}
-
 @test "done resets the follow-up clock; the reminder leaves the list" {
 	crm-remind -q --all --as-of 2026-11-23 > /dev/null
 	id=$(q "SELECT id FROM reminders WHERE rule = 'cadence'")
