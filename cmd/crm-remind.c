@@ -836,6 +836,9 @@ write_due(const struct row_source *src, const struct options *o, crm_remind *r,
 	FILE *spool = NULL;
 	int status;
 
+	/* Nothing being written: the run's summary lines before the list. */
+	if (!crm_remind_writing(r))
+		crm_remind_stored(r);
 	if (crm_remind_writing(r) && !list_collected(o) && (spool = crm_cli_spool()) == NULL)
 		crm_remind_stored(r);
 	sink_begin(sink, o, spool ? spool : stdout);
@@ -848,6 +851,7 @@ write_due(const struct row_source *src, const struct options *o, crm_remind *r,
 	crm_remind_stored(r);
 	if (spool == NULL || crm_cli_spool_out(spool))
 		return status;
+	crm_warn("the list did not fit in $TMPDIR; written straight to standard output instead");
 	sink_begin(sink, o, stdout);
 	put_rows(src, o, due, n, sink);
 	return sink_end(sink);

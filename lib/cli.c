@@ -238,13 +238,18 @@ crm_cli_spool_out(FILE *spool)
 {
 	char buf[1 << 16];
 	size_t n;
-	bool ok = fflush(spool) == 0 && !ferror(spool) && fseek(spool, 0, SEEK_SET) == 0;
 
-	while (ok && (n = fread(buf, 1, sizeof buf, spool)) > 0)
+	if (fflush(spool) != 0 || ferror(spool) || fseek(spool, 0, SEEK_SET) != 0) {
+		(void)fclose(spool);
+		return false;
+	}
+	while ((n = fread(buf, 1, sizeof buf, spool)) > 0)
 		fwrite(buf, 1, n, stdout);
-	ok = ok && !ferror(spool);
+	/* Part of it is out: it cannot be written again. */
+	if (ferror(spool))
+		crm_die_errno(CRM_EX_IOERR, "cannot read the list back from its temporary file");
 	(void)fclose(spool);
-	return ok;
+	return true;
 }
 
 long long

@@ -113,7 +113,8 @@ const char *crm_cli_output_name(void);
 FILE *crm_cli_spool(void);
 /* What was written to spool, from its start, to stdout; spool closed.
  * false when the spool could not hold it all (a full disk), found before
- * anything is written: the caller writes the results again itself. Errors
+ * anything is written: the caller writes the results again itself. A spool
+ * that cannot be read back once part of it is out is fatal (74). Errors
  * writing stdout are crm_cli_finish's. */
 bool crm_cli_spool_out(FILE *spool);
 

@@ -1037,7 +1037,9 @@ read_known(crm_remind *r, crm_store *s)
 		const char *status = (const char *)sqlite3_column_text(st, 3);
 		size_t len = (size_t)sqlite3_column_bytes(st, 1);
 
-		if (strcmp(status, "done") == 0)
+		/* Done, or a status no run sets (one written by hand): over. */
+		if (strcmp(status, "open") != 0 && strcmp(status, "snoozed") != 0 &&
+		    strcmp(status, "cancelled") != 0)
 			b.index[b.n] = DONE_KEY;
 		else {
 			known_from_row(r, st, *status);
@@ -1387,8 +1389,10 @@ match(crm_remind *r, crm_summary *sum, const struct proposal *p)
 			k->status = 'o';
 		k->what = what;
 	}
+	/* The proposal's customer, as the list always showed (the stored
+	 * one differs only for a ticket moved to another customer). */
 	if (k->row < 0)
-		k->row = new_row(r, sum, k->id, k->customer_id, k->due, k->status, k->snooze_over);
+		k->row = new_row(r, sum, k->id, p->customer_id, k->due, k->status, k->snooze_over);
 	fill_row(r, k->row, p);
 }
 
