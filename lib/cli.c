@@ -211,13 +211,11 @@ crm_cli_output_name(void)
 FILE *
 crm_cli_spool(void)
 {
-	const char *dir = getenv("TMPDIR");
+	const char *dir = crm_tmpdir();
 	char *path;
 	FILE *fp;
 	int fd;
 
-	if (dir == NULL || *dir == '\0')
-		dir = "/tmp";
 	fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
 	if (fd < 0 && (errno == EOPNOTSUPP || errno == EISDIR || errno == EINVAL)) {
 		/* A file system without O_TMPFILE: a named file, unlinked at once. */

@@ -325,6 +325,14 @@ crm_big_calloc(size_t n, size_t size, size_t *bytes)
 	return p;
 }
 
+const char *
+crm_tmpdir(void)
+{
+	const char *dir = getenv("TMPDIR");
+
+	return dir != NULL && *dir != '\0' ? dir : "/tmp";
+}
+
 void
 crm_big_free(void *p, size_t bytes)
 {

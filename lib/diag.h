@@ -68,6 +68,9 @@ char *crm_xvasprintf(const char *fmt, va_list ap) __attribute__((format(printf, 
 void *crm_big_calloc(size_t n, size_t size, size_t *bytes);
 void crm_big_free(void *p, size_t bytes);
 
+/* Where temporary files go: $TMPDIR, else /tmp. */
+const char *crm_tmpdir(void);
+
 /* A growable byte buffer, always NUL-terminated once anything was added. */
 typedef struct crm_buf {
 	char *data;   /* bytes; NULL until first append */

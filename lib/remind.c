@@ -1295,9 +1295,11 @@ write_changes(crm_remind *r, crm_store *s)
 	sqlite3_finalize(w.upd);
 	sqlite3_finalize(w.cancel);
 	/* Set before the queue was closed, under its lock. */
-	if (r->abandoned)
-		sqlite3_exec(crm_store_db(s), "ROLLBACK", NULL, NULL, NULL);
-	else
+	if (r->abandoned) {
+		if (sqlite3_exec(crm_store_db(s), "ROLLBACK", NULL, NULL, NULL) != SQLITE_OK)
+			crm_warn("store %s: rollback: %s (nothing of this run was committed)",
+			         crm_store_path(s), sqlite3_errmsg(crm_store_db(s)));
+	} else
 		commit_and_close(r, s);
 }
 

@@ -1973,15 +1973,15 @@ open_file(crm_wb *wb, const char *path, int *status)
 static char *
 spool(FILE *fp, const void *head, size_t head_len, const char *name, int *status)
 {
-	const char *dir = getenv("TMPDIR");
-	char *path = crm_xasprintf("%s/crm-workbook-XXXXXX", dir && *dir ? dir : "/tmp");
+	const char *dir = crm_tmpdir();
+	char *path = crm_xasprintf("%s/crm-workbook-XXXXXX", dir);
 	char buf[CHUNK];
 	int fd = mkstemp(path);
 	FILE *out;
 	size_t n;
 
 	if (fd < 0 || (out = fdopen(fd, "wb")) == NULL) {
-		crm_warn_errno("%s: cannot create a temporary copy in %s", name, dir && *dir ? dir : "/tmp");
+		crm_warn_errno("%s: cannot create a temporary copy in %s", name, dir);
 		if (fd >= 0) {
 			close(fd);
 			unlink(path);

@@ -107,13 +107,11 @@ add_formats(crm_xlsx *x)
 crm_xlsx *
 crm_xlsx_new(const char *output)
 {
-	const char *dir = getenv("TMPDIR");
+	const char *dir = crm_tmpdir();
 	crm_xlsx *x;
 	lxw_workbook_options opt = { 0 };
 	int fd;
 
-	if (dir == NULL || *dir == '\0')
-		dir = "/tmp";
 	x = crm_xcalloc(1, sizeof(*x));
 	x->output = crm_xstrdup(output);
 	x->tmpdir = crm_xstrdup(dir);

@@ -111,6 +111,15 @@ rules_of() { awk -F, 'NR > 1 { print $3 ":" $6 }' | sort | tr '\n' ' '; }
 	[ "$(q "SELECT count(*) FROM reminders WHERE rule = 'birthday'")" = "1" ]
 }
 
+@test "a reminder whose status was set by hand to one no run sets counts as over: not listed, not stored again" {
+	crm-remind -q --all --as-of 2026-11-23 > /dev/null
+	q "UPDATE reminders SET status = 'closed' WHERE rule = 'birthday'"
+	run -0 --separate-stderr crm-remind --all --as-of 2026-11-24
+	[[ "$output" != *",birthday,"* ]]
+	[ "$(q "SELECT count(*) FROM reminders WHERE rule = 'birthday'")" = "1" ]
+	[ "$(q "SELECT status FROM reminders WHERE rule = 'birthday'")" = "closed" ]
+}
+
 @test "the list goes out only once its reminders are stored; without a spool it waits for them" {
 	cp "$CRM_DB" before.db
 	# a store that refuses the new reminders: no list at all, nothing stored
